@@ -1,0 +1,68 @@
+// swift-tools-version: 6.1
+// Trinocular: clinical 3D stereophotogrammetry on a CPU, in millimetres.
+import PackageDescription
+
+let package = Package(
+    name: "Trinocular",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "trinocular", targets: ["TrinocularCLI"]),
+        .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+        .library(name: "Geometry", targets: ["Geometry"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.0",
+                 traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // Native libraries, each imported by exactly one Swift module.
+        .systemLibrary(
+            name: "CLAPACK", path: "Sources/CLAPACK",
+            providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+
+        // Foundations: numbers, cameras, pixels.
+        .target(name: "LinearAlgebra", dependencies: ["CLAPACK"]),
+        .target(name: "Interchange"),
+        .target(name: "Geometry", dependencies: ["LinearAlgebra", "Interchange"]),
+        .target(name: "Imaging", dependencies: ["CJPEG", "CPNG"]),
+
+        // Runs the stages in order; shared by the CLI and batch work.
+        .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange"]),
+
+        .executableTarget(
+            name: "TrinocularCLI",
+            dependencies: [
+                "Pipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Tests mirror the modules; TestSupport holds shared helpers and data paths.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "GeometryTests", dependencies: ["Geometry", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(
+            name: "TrinocularCLITests",
+            dependencies: ["TrinocularCLI", "Imaging", "TestSupport"]),
+
+        // Speed is measured here, not in tests: `swift package benchmark`.
+        .executableTarget(
+            name: "TrinocularBenchmarks",
+            dependencies: [
+                "Geometry", "Imaging", "LinearAlgebra",
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/TrinocularBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
+    ]
+)

@@ -1,0 +1,78 @@
+import Foundation
+import Interchange
+
+/// The optional `capture.json` of a capture folder, `"format": "trinocular.capture/1"`.
+/// Every key is optional; unknown keys are ignored (contract: "Capture folder").
+public struct CaptureManifest: Sendable, Equatable, Codable {
+    public static let formatTag = "trinocular.capture/1"
+
+    public var format: String?
+    /// Path of the rig file, relative to the capture folder.
+    public var rig: String?
+    /// A pseudonymous subject id — never a name or record number.
+    public var subject: String?
+    /// e.g. `pre`, `post-6m`.
+    public var session: String?
+    /// `face`, `breast`, `abdomen`, `body`, …
+    public var region: String?
+    public var view: String?
+    /// What the patient agreed to: `clinical`, `education`, `publication`.
+    public var consent: String?
+    /// `[near, far]` in mm from the first camera.
+    public var workingRange: [Double]?
+
+    public init(format: String? = CaptureManifest.formatTag, rig: String? = nil, subject: String? = nil,
+                session: String? = nil, region: String? = nil, view: String? = nil,
+                consent: String? = nil, workingRange: [Double]? = nil) {
+        self.format = format; self.rig = rig; self.subject = subject; self.session = session
+        self.region = region; self.view = view; self.consent = consent; self.workingRange = workingRange
+    }
+
+    /// Reads and checks a `capture.json`. - Throws: `CaptureError` naming the file.
+    public init(contentsOf url: URL) throws {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw CaptureError(file: url.path, problem: "cannot read the file")
+        }
+        do { self = try JSONDecoder().decode(CaptureManifest.self, from: data) } catch {
+            throw CaptureError(file: url.path, problem: "not a valid capture.json (\(CaptureManifest.describe(error)))")
+        }
+        if let format, format != CaptureManifest.formatTag {
+            throw CaptureError(file: url.path, problem: "format is \"\(format)\"; this version reads \"\(CaptureManifest.formatTag)\"")
+        }
+        if let range = workingRange {
+            guard range.count == 2, range[0] > 0, range[0] < range[1] else {
+                throw CaptureError(file: url.path, problem: "workingRange must be [near, far] in mm with 0 < near < far, found \(range)")
+            }
+        }
+        if let consent, !["clinical", "education", "publication"].contains(consent) {
+            throw CaptureError(file: url.path, problem: "consent is \"\(consent)\"; use clinical, education or publication")
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx):
+            let path = ctx.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return "\(path.hasPrefix(".") ? String(path.dropFirst()) : path): \(ctx.debugDescription)"
+        case let DecodingError.dataCorrupted(ctx):
+            return ctx.underlyingError.map { "\($0.localizedDescription)" } ?? ctx.debugDescription
+        default:
+            return "\(error)"
+        }
+    }
+
+    /// The manifest as JSON, keys in the contract's order; absent keys are left out.
+    public var json: JSONValue {
+        var pairs: [(String, JSONValue)] = []
+        if let format { pairs.append(("format", .string(format))) }
+        if let rig { pairs.append(("rig", .string(rig))) }
+        if let subject { pairs.append(("subject", .string(subject))) }
+        if let session { pairs.append(("session", .string(session))) }
+        if let region { pairs.append(("region", .string(region))) }
+        if let view { pairs.append(("view", .string(view))) }
+        if let consent { pairs.append(("consent", .string(consent))) }
+        if let workingRange { pairs.append(("workingRange", .numbers(workingRange))) }
+        return .object(pairs)
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+
+// The contract's verbs whose stages are still being built. Each keeps the contract's
+// arguments so that `--help` already shows how it will be used, and fails with exit
+// status 1 and a clear message until its stage lands.
+
+struct Calibrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Calibrate a rig from checkerboard images (not yet available).",
+        discussion: "IMAGES-FOLDER holds board.json and one sub-folder per camera (cam0/001.png, cam1/001.png…); the same file name in several sub-folders is one rig view.")
+    @Argument(help: ArgumentHelp("Calibration image folder.", valueName: "IMAGES-FOLDER")) var images: String
+    @Option(help: ArgumentHelp("Rig file to write.", valueName: "rig.json")) var out: String
+    func run() throws { throw StageUnavailable(verb: "calibrate") }
+}
+
+struct Reconstruct: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reconstruct a metric surface (mm) from a capture folder (not yet available).")
+    @Argument(help: ArgumentHelp("The capture folder.", valueName: "CAPTURE-FOLDER")) var capture: String
+    @Option(help: ArgumentHelp("Rig file to use instead of the folder's rig.json.", valueName: "PATH")) var rig: String?
+    @Option(help: ArgumentHelp("Output folder.", valueName: "OUT-FOLDER")) var out: String
+    func run() throws { throw StageUnavailable(verb: "reconstruct") }
+}
+
+struct Measure: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure distances, areas and volumes on a mesh (not yet available).")
+    @Argument(help: ArgumentHelp("Mesh file (PLY or OBJ, mm).", valueName: "MESH")) var mesh: String
+    @Option(help: ArgumentHelp("Landmarks file.", valueName: "FILE")) var landmarks: String?
+    @Flag(help: "Print one JSON document on stdout.") var json = false
+    func run() throws { throw StageUnavailable(verb: "measure") }
+}
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare a pre- and a post-operative mesh (not yet available).")
+    @Argument(help: ArgumentHelp("Pre-operative mesh.", valueName: "PRE-MESH")) var pre: String
+    @Argument(help: ArgumentHelp("Post-operative mesh.", valueName: "POST-MESH")) var post: String
+    @Option(help: ArgumentHelp("Output folder.", valueName: "OUT-FOLDER")) var out: String
+    func run() throws { throw StageUnavailable(verb: "compare") }
+}
+
+struct Batch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reconstruct and measure every capture of a study folder (not yet available).")
+    @Argument(help: ArgumentHelp("A folder whose sub-folders are capture folders.", valueName: "STUDY-FOLDER")) var study: String
+    @Option(help: ArgumentHelp("Output folder.", valueName: "OUT-FOLDER")) var out: String
+    @Option(help: "Captures processed at once.") var jobs: Int?
+    @Option(help: ArgumentHelp("Process only shard I of N (e.g. 2/4).", valueName: "I/N")) var shard: String?
+    func run() throws { throw StageUnavailable(verb: "batch") }
+}
+
+struct Synth: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render synthetic captures with known ground truth (not yet available).")
+    func run() throws { throw StageUnavailable(verb: "synth") }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Geometry
+import Imaging
+import Pipeline
+
+/// The `trinocular` command: one subcommand per verb of the contract.
+struct Trinocular: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trinocular",
+        abstract: "Metric 3D surfaces from a calibrated camera rig, and measurements on them (mm).",
+        discussion: """
+            A capture folder holds one simultaneous shot of every rig camera, named after the \
+            camera (cam0.jpg, cam1.jpg, cam2.jpg), with the rig's calibration in rig.json. \
+            Every length Trinocular writes is in millimetres.
+
+            Start with `trinocular info CAPTURE` to check that a folder and its rig belong \
+            together. Exit status: 0 success, 1 the work failed, 2 bad usage or bad input \
+            (the message names the file and the problem).
+            """,
+        version: TrinocularVersion.string,
+        subcommands: [
+            Info.self, Calibrate.self, Reconstruct.self, Measure.self, Compare.self, Batch.self, Synth.self,
+        ])
+}
+
+/// The exit statuses of the contract.
+enum ExitStatus {
+    static let success: Int32 = 0
+    static let workFailed: Int32 = 1
+    static let badInput: Int32 = 2
+}
+
+/// A stage the command line names but this build does not have yet.
+struct StageUnavailable: Error, CustomStringConvertible {
+    var verb: String
+    var description: String {
+        "'trinocular \(verb)' is not yet available in Trinocular \(TrinocularVersion.string); " +
+            "`trinocular info CAPTURE` checks a capture folder and its rig"
+    }
+}
+
+@main
+enum TrinocularMain {
+    static func main() {
+        do {
+            var command = try Trinocular.parseAsRoot()
+            try command.run()
+        } catch {
+            exit(with: error)
+        }
+    }
+
+    static func exit(with error: Error) -> Never {
+        switch error {
+        case is ImageError, is RigFileError, is CaptureError, is CaptureProblems:
+            fail("error: \(error)", status: ExitStatus.badInput)
+        case is StageUnavailable:
+            fail("error: \(error)", status: ExitStatus.workFailed)
+        default:
+            break
+        }
+        let code = Trinocular.exitCode(for: error)
+        if code == .success { Trinocular.exit(withError: error) }  // --help, --version
+        let message = Trinocular.fullMessage(for: error)
+        if code == .validationFailure {
+            fail(message, status: ExitStatus.badInput)
+        }
+        fail(message.isEmpty ? "error: \(error)" : message, status: ExitStatus.workFailed)
+    }
+
+    static func fail(_ message: String, status: Int32) -> Never {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        Foundation.exit(status)
+    }
+}
