@@ -109,7 +109,8 @@ extension Matrix {
 
     /// The least-squares solution X of `A X ≈ B` (A m×n with m ≥ n and full column rank),
     /// through LAPACK `dgels` (QR). B is m×k; X is n×k.
-    /// - Throws: `.singular` when A is rank deficient, `.dimensionMismatch` on shapes.
+    /// - Throws: `.singular` when A is rank deficient (a diagonal entry of R at or below
+    ///   max(m, n)·ε·max|Rᵢᵢ|), `.dimensionMismatch` on shapes.
     public func solveLeastSquares(_ b: Matrix) throws -> Matrix {
         guard rows == b.rows else { throw LinearAlgebraError.dimensionMismatch("A is \(rows)×\(columns) but B has \(b.rows) rows") }
         guard rows >= columns else { throw LinearAlgebraError.dimensionMismatch("least squares needs rows ≥ columns, got \(rows)×\(columns)") }
@@ -121,6 +122,13 @@ extension Matrix {
         let info = LAPACKE_dgels(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "N")), Int32(m), Int32(n), Int32(k),
                                  &a, Int32(n), &x, Int32(k))
         try check(info, "dgels", positive: { .singular(routine: "dgels", index: $0) })
+        // dgels flags only exact zeros on R's diagonal; rounding turns an exactly rank
+        // deficient A into tiny ones, which would give a meaningless answer.
+        let diagonal = (0..<n).map { Swift.abs(a[$0 * n + $0]) }
+        let largest = diagonal.max() ?? 0
+        if let i = diagonal.firstIndex(where: { $0 <= Double(Swift.max(m, n)) * .ulpOfOne * largest }) {
+            throw LinearAlgebraError.singular(routine: "dgels", index: Int32(i + 1))
+        }
         return Matrix(rows: n, columns: k, elements: Array(x[0..<(n * k)]))
     }
 
