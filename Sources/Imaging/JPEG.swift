@@ -23,7 +23,7 @@ public enum JPEG {
             tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &w, &h, &subsampling, &colorspace)
         }
         guard status == 0 else { throw ImageError(file: file, problem: "not a readable JPEG (\(message(handle)))") }
-        guard w > 0, h > 0 else { throw ImageError(file: file, problem: "JPEG declares an empty image (\(w)×\(h))") }
+        guard w > 0, h > 0 else { throw ImageError(file: file, problem: "corrupt or truncated JPEG: its header declares no image (\(w)×\(h))") }
         guard Int(w) * Int(h) <= ImageLimits.maximumPixels else {
             throw ImageError(file: file, problem: "JPEG declares \(w)×\(h) pixels, over the \(ImageLimits.maximumPixels / 1_000_000)-megapixel limit")
         }

@@ -41,6 +41,7 @@ public enum PNG {
         guard data.count >= 8, Array(data[0..<8]) == pngSignature else {
             throw ImageError(file: file, problem: "not a PNG (the signature is missing)")
         }
+        try checkChunks(data, file)
         let ok = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
         guard ok != 0 else { throw ImageError(file: file, problem: "not a readable PNG (\(message(image)))") }
         let w = Int(image.width), h = Int(image.height)
@@ -53,6 +54,28 @@ public enum PNG {
         let layout: ChannelLayout = color ? (alpha ? .rgba : .rgb) : (alpha ? .grayAlpha : .gray)
         let depth = f & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0 ? 16 : 8
         return Header(width: w, height: h, layout: layout, bitDepth: depth)
+    }
+
+    /// Walks the chunk layout (length, type, data, CRC) to the IEND chunk. libpng's
+    /// simplified reader stops after the image data, so without this a file cut anywhere
+    /// after its last IDAT would pass as whole. CRCs are libpng's to check.
+    private static func checkChunks(_ data: [UInt8], _ file: String) throws {
+        var offset = 8
+        while true {
+            guard offset + 8 <= data.count else {
+                throw ImageError(file: file, problem: "truncated PNG: the file ends before its IEND chunk")
+            }
+            let length = Int(data[offset]) << 24 | Int(data[offset + 1]) << 16 | Int(data[offset + 2]) << 8 | Int(data[offset + 3])
+            guard length <= 0x7FFF_FFFF else { throw ImageError(file: file, problem: "corrupt PNG: a chunk declares \(length) bytes") }
+            let type = data[(offset + 4)..<(offset + 8)]
+            let end = offset + 12 + length
+            guard end <= data.count else {
+                let name = String(decoding: type, as: UTF8.self)
+                throw ImageError(file: file, problem: "truncated PNG: the file ends inside a \(name) chunk")
+            }
+            if Array(type) == [0x49, 0x45, 0x4E, 0x44] { return }  // IEND; trailing bytes are ignored
+            offset = end
+        }
     }
 
     /// Decodes a PNG of any kind. - Throws: `ImageError` for truncated or corrupt data
