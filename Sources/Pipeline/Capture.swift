@@ -76,7 +76,8 @@ public struct Capture: Sendable {
         } else if fm.fileExists(atPath: folderRig.path) {
             rigSource = .folder(folderRig)
         } else if let named = manifest?.rig {
-            rigSource = .manifest(URL(fileURLWithPath: named, relativeTo: folder).standardizedFileURL)
+            rigSource = .manifest(named.hasPrefix("/") ? URL(fileURLWithPath: named)
+                                  : folder.appendingPathComponent(named).standardizedFileURL)
         } else {
             throw CaptureError(file: folder.path,
                                problem: "no rig: put rig.json in the folder, pass --rig PATH, or name one in capture.json's \"rig\"")

@@ -182,3 +182,20 @@ func camera(_ c: [String: Any], size: [Double]) -> PinholeCamera {
         }
     }
 }
+
+@Suite struct BatchProjectionTests {
+    @Test func batchMatchesSinglePointProjection() throws {
+        let c = CameraModelTests.projectCases[1]
+        let cam = camera(c.object("camera"), size: c.doubles("imageSize"))
+        let r = c.doubles("rvec"), t = c.doubles("tvec")
+        let pose = RigidTransform(rodrigues: SIMD3(r[0], r[1], r[2]), translation: SIMD3(t[0], t[1], t[2]))
+        var points = c.doubleRows("objectPoints").map { SIMD3($0[0], $0[1], $0[2]) }
+        points.append(SIMD3(0, 0, -1e6))  // behind the camera
+        let batch = cam.project(points, camFromWorld: pose)
+        for (p, b) in zip(points.dropLast(), batch) {
+            let single = try #require(cam.project(p, camFromWorld: pose))
+            #expect(abs(single.x - b.x) <= 1e-9 && abs(single.y - b.y) <= 1e-9)
+        }
+        #expect(batch.last!.x.isNaN)
+    }
+}

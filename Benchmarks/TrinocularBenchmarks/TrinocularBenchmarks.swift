@@ -1,0 +1,103 @@
+import Benchmark
+import Geometry
+import Imaging
+import LinearAlgebra
+
+// Speed is measured here, not in tests: `swift package benchmark` (release build).
+// Inputs are made in-process and seeded, at the clinical size: 2448×2048 (5 MP).
+
+/// A 5 MP RGB picture with texture (so the codecs do real work), deterministic.
+func clinicalPicture(width: Int = 2448, height: Int = 2048) -> Image<UInt8> {
+    var pixels = [UInt8](repeating: 0, count: width * height * 3)
+    var state: UInt32 = 12345
+    for y in 0..<height {
+        for x in 0..<width {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            let noise = Int(state >> 28)
+            let base = (x / 7 + y / 5) % 200
+            let i = 3 * (y * width + x)
+            pixels[i] = UInt8(base + noise); pixels[i + 1] = UInt8((base * 3 / 4) + noise); pixels[i + 2] = UInt8(base / 2 + noise)
+        }
+    }
+    return Image(width: width, height: height, layout: .rgb, pixels: pixels)
+}
+
+/// The VECTRA-like three-camera rig of the tests, at 5 MP.
+func threeCameraRig() -> [(PinholeCamera, RigidTransform)] {
+    [0.0, 15.0, -15.0].map { degrees in
+        let rotation = Rotation(rodrigues: SIMD3(0, degrees * .pi / 180, 0))
+        let t = SIMD3<Double>(0, 0, 600) - rotation.apply(SIMD3(0, 0, 600))
+        return (PinholeCamera(intrinsics: Intrinsics(fx: 4100, fy: 4100, cx: 1223.5, cy: 1023.5),
+                              distortion: Distortion(k1: -0.08, k2: 0.12, p1: 4e-4, p2: -2e-4),
+                              imageWidth: 2448, imageHeight: 2048),
+                RigidTransform(rotation: rotation, translation: t))
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
+        warmupIterations: 1, maxDuration: .seconds(3), maxIterations: 50)
+
+    let picture = clinicalPicture()
+    let jpeg = try! JPEG.encode(picture, quality: 92)
+    let png = try! PNG.encode(picture)
+    let grayPNG = try! PNG.encode(picture.grayscale())
+
+    Benchmark("JPEG decode 5 MP RGB") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try JPEG.decode(jpeg)) }
+    }
+
+    Benchmark("JPEG decode 5 MP to gray") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try JPEG.decode(jpeg, as: .gray)) }
+    }
+
+    Benchmark("PNG decode 5 MP RGB") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try PNG.decode(png)) }
+    }
+
+    Benchmark("PNG decode 5 MP gray") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try PNG.decode(grayPNG)) }
+    }
+
+    Benchmark("JPEG encode 5 MP RGB") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try JPEG.encode(picture, quality: 92)) }
+    }
+
+    // 3 cameras × 1 M points: a dense surface seen by the whole rig.
+    let n = 1_000_000
+    var points = [SIMD3<Double>](repeating: .zero, count: n)
+    for i in 0..<n {
+        let u = Double(i % 1000) / 1000 - 0.5, v = Double(i / 1000) / 1000 - 0.5
+        points[i] = SIMD3(200 * u, 200 * v, 600 - 80 * (1 - 4 * (u * u + v * v)))
+    }
+    let rig = threeCameraRig()
+
+    Benchmark("Projection 3×N (N = 1 M, distortion, buffers + SIMD)",
+              configuration: .init(scalingFactor: .one)) { benchmark in
+        var pixels = [SIMD2<Double>](repeating: .zero, count: n)
+        for _ in benchmark.scaledIterations {
+            points.withUnsafeBufferPointer { src in
+                pixels.withUnsafeMutableBufferPointer { dst in
+                    for (camera, pose) in rig { camera.project(src, camFromWorld: pose, into: dst) }
+                }
+            }
+            blackHole(pixels)
+        }
+    }
+
+    Benchmark("Projection 3×N (N = 1 M, one point at a time)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var sum = SIMD2<Double>.zero
+            for (camera, pose) in rig {
+                for p in points { if let px = camera.project(p, camFromWorld: pose) { sum += px } }
+            }
+            blackHole(sum)
+        }
+    }
+
+    let a = Matrix(rows: 200, columns: 200, elements: (0..<40_000).map { Double(($0 * 7919) % 1000) / 1000 })
+    Benchmark("SVD 200×200 (LAPACK dgesdd)") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try a.svd()) }
+    }
+}

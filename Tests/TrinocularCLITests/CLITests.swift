@@ -1,0 +1,108 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Runs the built `trinocular` binary as a user would.
+struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    static let binary: URL = {
+        if let env = ProcessInfo.processInfo.environment["TRINOCULAR_BIN"] { return URL(fileURLWithPath: env) }
+        // The test bundle sits beside the products it was built with.
+        let beside = Bundle.main.bundleURL.appendingPathComponent("trinocular")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        return TestPaths.packageRoot.appendingPathComponent(".build/debug/trinocular")
+    }()
+
+    init(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = Run.binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read before waiting so a full pipe cannot block the child.
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        status = process.terminationStatus
+        stdout = String(decoding: o, as: UTF8.self)
+        stderr = String(decoding: e, as: UTF8.self)
+    }
+}
+
+@Suite struct CLITests {
+    @Test func helpTeachesAndVersionPrints() throws {
+        let help = try Run(["--help"])
+        #expect(help.status == 0)
+        for verb in ["info", "calibrate", "reconstruct", "measure", "compare", "batch", "synth"] {
+            #expect(help.stdout.contains(verb))
+        }
+        #expect(help.stdout.contains("millimetres"))
+        let version = try Run(["--version"])
+        #expect(version.status == 0 && version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+        let infoHelp = try Run(["info", "--help"])
+        #expect(infoHelp.status == 0 && infoHelp.stdout.contains("--rig") && infoHelp.stdout.contains("--json"))
+    }
+
+    @Test func infoOnAGoodFolder() throws {
+        let dir = try CaptureFixture.make(in: TestPaths.temporaryFolder("cli"))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try Run(["info", dir.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        for id in CaptureFixture.cameraIDs { #expect(run.stdout.contains(id)) }
+        #expect(run.stdout.contains("cam1.jpg") && run.stdout.contains("JPEG 64×48"))
+        #expect(run.stdout.contains("Baselines"))
+        #expect(run.stderr.isEmpty)
+    }
+
+    @Test func infoJSONIsOneDocumentOnStdout() throws {
+        let run = try Run(["info", TestPaths.shared("middlebury-dino").path, "--json"])
+        #expect(run.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let cameras = try #require(json["cameras"] as? [[String: Any]])
+        #expect(cameras.map { $0["id"] as? String } == ["view05", "view06", "view07"])
+        let image = try #require(cameras[0]["image"] as? [String: Any])
+        #expect(image["width"] as? Int == 640 && image["format"] as? String == "PNG")
+        let baselines = try #require(json["baselines"] as? [[String: Any]])
+        #expect(baselines.count == 3)
+    }
+
+    @Test func infoWithAMissingCameraImageExitsTwoNamingIt() throws {
+        let dir = try CaptureFixture.make(in: TestPaths.temporaryFolder("cli"))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("cam2.png"))
+        let run = try Run(["info", dir.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("cam2"))
+        #expect(run.stderr.contains("missing image"))
+        #expect(run.stdout.isEmpty)
+        let json = try Run(["info", dir.path, "--json"])
+        #expect(json.status == 2 && json.stdout.isEmpty)
+    }
+
+    @Test func badInputAndBadUsageExitTwo() throws {
+        let noFolder = try Run(["info", "/nonexistent/capture"])
+        #expect(noFolder.status == 2 && noFolder.stderr.contains("/nonexistent/capture"))
+        let dir = try CaptureFixture.make(in: TestPaths.temporaryFolder("cli"))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("{\"format\": \"trinocular.rig/1\", \"cameras\": 3}".utf8).write(to: dir.appendingPathComponent("rig.json"))
+        let badRig = try Run(["info", dir.path])
+        #expect(badRig.status == 2 && badRig.stderr.contains("rig.json") && badRig.stderr.contains("cameras"))
+        let noArgument = try Run(["info"])
+        #expect(noArgument.status == 2 && noArgument.stderr.contains("CAPTURE"))
+        let unknown = try Run(["frobnicate"])
+        #expect(unknown.status == 2)
+    }
+
+    @Test func stagesNotYetBuiltSaySoAndExitOne() throws {
+        let run = try Run(["reconstruct", "somewhere", "--out", "/tmp/never-written"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("not yet available"))
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/never-written"))
+    }
+}
