@@ -49,9 +49,3 @@ struct Batch: ParsableCommand {
     @Option(help: ArgumentHelp("Process only shard I of N (e.g. 2/4).", valueName: "I/N")) var shard: String?
     func run() throws { throw StageUnavailable(verb: "batch") }
 }
-
-struct Synth: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Render synthetic captures with known ground truth (not yet available).")
-    func run() throws { throw StageUnavailable(verb: "synth") }
-}

@@ -3,6 +3,7 @@ import Foundation
 import Geometry
 import Imaging
 import Pipeline
+import Synthesis
 
 /// The `trinocular` command: one subcommand per verb of the contract.
 struct Trinocular: ParsableCommand {
@@ -57,6 +58,9 @@ enum TrinocularMain {
             fail("error: \(error)", status: ExitStatus.badInput)
         case is StageUnavailable:
             fail("error: \(error)", status: ExitStatus.workFailed)
+        case let e as SynthesisError:
+            if case .output = e { fail("error: \(e)", status: ExitStatus.workFailed) }
+            fail("error: \(e)", status: ExitStatus.badInput)
         default:
             break
         }
