@@ -48,14 +48,15 @@ let package = Package(
             ]),
 
         // Tests mirror the modules; TestSupport holds shared helpers and data paths.
-        .target(name: "TestSupport", dependencies: ["Geometry", "Imaging"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Geometry", "Imaging", "Synthesis"], path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",
-            dependencies: ["TrinocularCLI", "Imaging", "TestSupport"]),
+            dependencies: ["TrinocularCLI", "Imaging", "Geometry", "TestSupport"]),
 
         // Speed is measured here, not in tests: `swift package benchmark`.
         .executableTarget(

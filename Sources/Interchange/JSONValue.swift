@@ -23,7 +23,9 @@ public enum JSONValue: Sendable, Equatable {
         case let (.string(x), .string(y)): return x == y
         case let (.array(x), .array(y)): return x == y
         case let (.object(x), .object(y)):
-            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+            // JSON objects are unordered: the same keys with equal values are equal.
+            let sx = x.sorted { $0.0 < $1.0 }, sy = y.sorted { $0.0 < $1.0 }
+            return sx.count == sy.count && zip(sx, sy).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         default:
             if let x = a.number, let y = b.number { return x == y }
             return false

@@ -1,0 +1,23 @@
+import Foundation
+import Synthesis
+
+/// Small in-memory renders of the synthetic scenes for unit tests: the whole capture is
+/// made without touching the disk, at a scale that keeps a test to a fraction of a second.
+public enum SyntheticFixtures {
+    /// Renders `scene` through the default three-camera arc at `scale` (0.2 → 490×410 px).
+    /// Noise off and depth maps on unless asked otherwise.
+    public static func capture(_ scene: SceneName, scale: Double = 0.2, seed: UInt64 = 1,
+                               noise: Double = 0, supersampling: Int = 2, depth: Bool = true,
+                               layout: SyntheticRigOptions.Layout = .arc, cameras: Int? = nil) throws -> SyntheticCapture {
+        var spec = CaptureSpec(scene: scene)
+        spec.rig.scale = scale
+        spec.rig.seed = seed
+        spec.rig.layout = layout
+        if let cameras { spec.rig.cameraCount = cameras } else if layout == .surround { spec.rig.cameraCount = 8 }
+        spec.render.seed = seed
+        spec.render.noiseSigma = noise
+        spec.render.supersampling = supersampling
+        spec.render.depth = depth
+        return try SyntheticCapture(spec)
+    }
+}
