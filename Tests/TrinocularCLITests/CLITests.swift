@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Geometry
 import Testing
 
 /// Runs the built `trinocular` binary as a user would.
@@ -104,5 +105,49 @@ struct Run {
         #expect(run.status == 1)
         #expect(run.stderr.contains("not yet available"))
         #expect(!FileManager.default.fileExists(atPath: "/tmp/never-written"))
+    }
+}
+
+@Suite struct SynthCLITests {
+    @Test func synthCaptureWritesAFolderThatInfoAccepts() throws {
+        let root = try TestPaths.temporaryFolder("cli-synth")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = root.appendingPathComponent("sphere")
+        let run = try Run(["synth", "capture", "--scene", "sphere", "--out", dir.path, "--scale", "0.06", "--depth"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("rendering cam0"))  // progress on stderr
+        #expect(run.stdout.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("sphere.truth.json").path))
+        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("sphere.depth/cam2.png").path))
+        #expect(try Run(["info", dir.path]).status == 0)
+        // Never overwrites: exit 2, and the first result stays as it was.
+        let again = try Run(["synth", "capture", "--scene", "sphere", "--out", dir.path, "--scale", "0.06"])
+        #expect(again.status == 2 && again.stderr.contains("already exists"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == ["sphere", "sphere.depth", "sphere.truth.json"])
+    }
+
+    @Test func synthRefusesBadOptions() throws {
+        let root = try TestPaths.temporaryFolder("cli-synth-bad")
+        defer { try? FileManager.default.removeItem(at: root) }
+        for args in [["--scene", "teapot"], ["--scale", "0"], ["--noise", "-1"], ["--layout", "ring"], ["--jpeg", "101"]] {
+            let run = try Run(["synth", "capture", "--out", root.appendingPathComponent("x").path] + args)
+            #expect(run.status == 2, "\(args): \(run.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("x").path))
+        }
+        let scenes = try Run(["synth", "scenes"])
+        #expect(scenes.status == 0 && scenes.stdout.split(separator: "\n").count == 5)
+    }
+
+    @Test func synthCalibrationWritesTheContractLayout() throws {
+        let root = try TestPaths.temporaryFolder("cli-synth-cal")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = root.appendingPathComponent("cal")
+        let run = try Run(["synth", "calibration", "--out", dir.path, "--scale", "0.06", "--views", "2", "--corner-views", "1", "--supersampling", "1"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let truth = try Rig(contentsOf: root.appendingPathComponent("cal.truth-rig.json"))
+        #expect(truth.cameras.count == 3)
+        for id in ["cam0", "cam1", "cam2"] {
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent(id).path).count == 3)
+        }
     }
 }
