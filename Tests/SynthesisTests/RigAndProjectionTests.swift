@@ -123,6 +123,7 @@ import Testing
             }
         }
         #expect(checked >= 150, "only \(checked) visible point pairs")
+        if ProcessInfo.processInfo.environment["TRINOCULAR_FIGURES"] != nil { print("FIGURE projection \(scene): \(checked) pairs, worst \(worstPx) px, \(worstMm) mm") }
         // Scale 0.25: 1 px ≈ 1 mm at 1000 mm; 0.05 px ≈ 0.05 mm.
         #expect(worstPx <= 0.05, "worst reprojection \(worstPx) px")
         #expect(worstMm <= 0.05, "worst 3D distance \(worstMm) mm")

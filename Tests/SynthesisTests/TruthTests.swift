@@ -53,6 +53,7 @@ import Testing
         #expect(isApproximatelyEqual(Self.number(truth, "volumes")!, 4.0 / 3.0 * Double.pi * axes[0] * axes[1] * axes[2], relative: 1e-6))
         let quadrature = Self.ellipsoidAreaByQuadrature(axes[0], axes[1], axes[2])
         #expect(isApproximatelyEqual(Self.number(truth, "areas")!, quadrature, relative: 1e-6))
+        if ProcessInfo.processInfo.environment["TRINOCULAR_FIGURES"] != nil { print("FIGURE ellipsoid area rel diff \(abs(Self.number(truth, "areas")! / quadrature - 1))") }
         // The orientation is a rotation drawn from the seed.
         let r = try #require(truth["parameters"]?["orientation"]?.array).compactMap { $0.number }
         #expect(Rotation.orthonormalityError(Matrix3x3(rowMajor: r)) < 1e-12)
@@ -91,6 +92,7 @@ import Testing
             }
             let stated = try #require(Self.number(truth, "volumes", i))
             #expect(isApproximatelyEqual(stated, volume, relative: 1e-3), "mound \(i): \(stated) vs \(volume)")
+            if ProcessInfo.processInfo.environment["TRINOCULAR_FIGURES"] != nil { print("FIGURE mound \(i) volume rel diff \(abs(stated / volume - 1))") }
         }
     }
 
@@ -119,6 +121,7 @@ import Testing
         }
         #expect(isApproximatelyEqual(Self.number(truth, "areas")!, area, relative: 1e-3))
         #expect(isApproximatelyEqual(Self.number(truth, "volumes")!, abs(volume), relative: 1e-3))
+        if ProcessInfo.processInfo.environment["TRINOCULAR_FIGURES"] != nil { print("FIGURE face area rel diff \(abs(Self.number(truth, "areas")! / area - 1)), volume \(abs(Self.number(truth, "volumes")! / abs(volume) - 1)), V \(Self.number(truth, "volumes")!) A \(Self.number(truth, "areas")!)") }
         // And a plausible head: 1.5–5 L.
         #expect((1.5e6...5e6).contains(Self.number(truth, "volumes")!))
     }
