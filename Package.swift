@@ -37,6 +37,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CJPEG", "CPNG"]),
 
         // Runs the stages in order; shared by the CLI and batch work.
+        .target(name: "Calibration", dependencies: ["Geometry", "LinearAlgebra", "Imaging"]),
         .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra"]),
         .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange"]),
 
@@ -53,6 +54,7 @@ let package = Package(
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Synthesis", "TestSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",
