@@ -1,0 +1,309 @@
+import Foundation
+import Imaging
+
+/// Finds a checkerboard's inner corners in a photograph, in the board's object-point order
+/// (row by row, x fastest), refined to sub-pixel accuracy.
+///
+/// 1. Corner candidates: the ChESS response (Bennett & Lasenby, "ChESS — Quick and robust
+///    detection of chess-board features", CVIU 2014) on a 16-sample ring, on a pyramid
+///    level about 1000–1300 px wide, with non-maximum suppression. It fires on X-junctions
+///    and not on edges or on the L-corners where the squares meet the white border.
+/// 2. Grid growing from a seed candidate: each step predicts the next corner by
+///    extrapolating the local spacing (so perspective is followed) and takes the nearest
+///    candidate within 35 % of the spacing. The grid must come out exactly cols × rows.
+/// 3. Order: right-handed in the image (x right, y down), and the 180° ambiguity resolved
+///    by the square between corners 0 and (1, 1) being dark (possible whenever cols + rows
+///    is odd, e.g. 9×6; otherwise corner 0 is the one nearest the image's top-left).
+/// 4. Sub-pixel refinement at full resolution by gradient orthogonality (as OpenCV's
+///    `cornerSubPix`), in a window a quarter of the square size.
+public struct ChessboardDetector: Sendable {
+    public var innerColumns: Int
+    public var innerRows: Int
+
+    public init(innerColumns: Int, innerRows: Int) {
+        self.innerColumns = innerColumns; self.innerRows = innerRows
+    }
+
+    /// The outcome of one image.
+    public enum Detection: Sendable {
+        case found([SIMD2<Double>])
+        /// Some corners were found but not the whole board (cut off, occluded, too oblique).
+        case partial(found: Int)
+        case notFound
+    }
+
+    /// Detects the board in an image (any layout; converted to gray).
+    public func detect(_ image: Image<UInt8>) -> Detection {
+        let gray = GrayImage(image.grayscale())
+        var levels = [gray]
+        while max(levels.last!.width, levels.last!.height) > 1300 { levels.append(levels.last!.halved()) }
+        let level = levels.count - 1
+        let scale = Double(1 << level)
+        let candidates = ChessboardDetector.candidates(levels[level])
+        guard candidates.count >= 4 else { return .notFound }
+        var best = 0
+        // Seeds: the strongest candidates first.
+        let seeds = candidates.indices.sorted { candidates[$0].response > candidates[$1].response }.prefix(12)
+        for seed in seeds {
+            guard let grown = grow(from: seed, candidates.map(\.position)) else { continue }
+            best = max(best, min(grown.count, innerColumns * innerRows))
+            guard let grid = window(grown, candidates), let ordered = order(grid, levels[level]) else { continue }
+            let squarePixels = ChessboardDetector.spacing(ordered, columns: innerColumns) * scale
+            let refined = ordered.map { refine(gray, $0 * scale + SIMD2(repeating: (scale - 1) / 2), halfWindow: Int(max(3, min(15, (squarePixels / 4).rounded())))) }
+            return .found(refined)
+        }
+        return best > 0 ? .partial(found: best) : .notFound
+    }
+
+    // MARK: Candidates
+
+    struct Candidate { var position: SIMD2<Double>; var response: Float }
+
+    static func candidates(_ g: GrayImage) -> [Candidate] {
+        let r = 5
+        // The 16-point ring of radius 5 (Bennett & Lasenby's layout).
+        let ring: [(Int, Int)] = [(0, -5), (2, -5), (4, -4), (5, -2), (5, 0), (5, 2), (4, 4), (2, 5),
+                                  (0, 5), (-2, 5), (-4, 4), (-5, 2), (-5, 0), (-5, -2), (-4, -4), (-2, -5)]
+        let w = g.width, h = g.height
+        var response = [Float](repeating: 0, count: w * h)
+        g.pixels.withUnsafeBufferPointer { p in
+            for y in r..<(h - r) {
+                for x in r..<(w - r) {
+                    var s = [Float](repeating: 0, count: 16)
+                    for (k, (dx, dy)) in ring.enumerated() { s[k] = p[(y + dy) * w + x + dx] }
+                    var sum: Float = 0, diff: Float = 0, mean: Float = 0
+                    for n in 0..<4 { sum += abs(s[n] + s[n + 8] - s[n + 4] - s[n + 12]) }
+                    for n in 0..<8 { diff += abs(s[n] - s[n + 8]) }
+                    for n in 0..<16 { mean += s[n] }
+                    mean /= 16
+                    let local = (p[y * w + x] + p[y * w + x - 1] + p[y * w + x + 1] + p[(y - 1) * w + x] + p[(y + 1) * w + x]) / 5
+                    response[y * w + x] = sum - diff - 16 * abs(mean - local)
+                }
+            }
+        }
+        let peak = response.max() ?? 0
+        guard peak > 0 else { return [] }
+        let threshold = 0.12 * peak
+        var out: [Candidate] = []
+        let nms = 3
+        for y in (r + nms)..<max(r + nms, h - r - nms) {
+            for x in (r + nms)..<max(r + nms, w - r - nms) {
+                let v = response[y * w + x]
+                guard v > threshold else { continue }
+                var isMax = true
+                search: for dy in -nms...nms {
+                    for dx in -nms...nms where dx != 0 || dy != 0 {
+                        let u = response[(y + dy) * w + x + dx]
+                        if u > v || (u == v && (dy < 0 || (dy == 0 && dx < 0))) { isMax = false; break search }
+                    }
+                }
+                guard isMax else { continue }
+                // Quadratic peak interpolation for a better start.
+                let l = response[y * w + x - 1], rr = response[y * w + x + 1], t = response[(y - 1) * w + x], b = response[(y + 1) * w + x]
+                let ox = Double((l - rr) / (2 * (l - 2 * v + rr))), oy = Double((t - b) / (2 * (t - 2 * v + b)))
+                out.append(Candidate(position: SIMD2(Double(x) + (ox.isFinite ? max(-0.5, min(0.5, ox)) : 0),
+                                                     Double(y) + (oy.isFinite ? max(-0.5, min(0.5, oy)) : 0)), response: v))
+            }
+        }
+        return out
+    }
+
+    // MARK: Grid
+
+    struct GridIndex: Hashable { var i: Int; var j: Int }
+
+    /// The cols × rows (or rows × cols) block of a grown lattice that is complete; when the
+    /// lattice ran past the board (onto the border's L-corners or clutter), the complete
+    /// block with the strongest responses.
+    func window(_ grid: [GridIndex: Int], _ candidates: [Candidate]) -> [GridIndex: SIMD2<Double>]? {
+        let is_ = grid.keys.map(\.i), js = grid.keys.map(\.j)
+        var best: (score: Float, block: [GridIndex: SIMD2<Double>])?
+        for (w, h) in Set([[innerColumns, innerRows], [innerRows, innerColumns]]).map({ ($0[0], $0[1]) }) {
+            guard is_.max()! - is_.min()! + 1 >= w, js.max()! - js.min()! + 1 >= h else { continue }
+            for i0 in is_.min()!...(is_.max()! - w + 1) {
+                for j0 in js.min()!...(js.max()! - h + 1) {
+                    var block: [GridIndex: SIMD2<Double>] = [:]
+                    var score: Float = 0
+                    var complete = true
+                    loop: for i in i0..<(i0 + w) {
+                        for j in j0..<(j0 + h) {
+                            guard let k = grid[GridIndex(i: i, j: j)] else { complete = false; break loop }
+                            block[GridIndex(i: i, j: j)] = candidates[k].position
+                            score += candidates[k].response
+                        }
+                    }
+                    if complete, score > (best?.score ?? -1) { best = (score, block) }
+                }
+            }
+        }
+        return best?.block
+    }
+
+    /// Grows a lattice of candidates (indices) from a seed; nil if no two independent
+    /// directions exist.
+    func grow(from seed: Int, _ points: [SIMD2<Double>]) -> [GridIndex: Int]? {
+        func distance(_ a: SIMD2<Double>, _ b: SIMD2<Double>) -> Double { ((a - b) * (a - b)).sum().squareRoot() }
+        let p0 = points[seed]
+        let neighbours = points.indices.filter { $0 != seed }.sorted { distance(points[$0], p0) < distance(points[$1], p0) }.prefix(8)
+        guard let first = neighbours.first else { return nil }
+        let e1 = points[first] - p0
+        guard let second = neighbours.dropFirst().first(where: { k in
+            let e = points[k] - p0
+            let c = (e * e1).sum() / (distance(e, .zero) * distance(e1, .zero))
+            return abs(c) < 0.5 && distance(e, .zero) < 2 * distance(e1, .zero)
+        }) else { return nil }
+        let e2 = points[second] - p0
+
+        var position: [GridIndex: SIMD2<Double>] = [GridIndex(i: 0, j: 0): p0]
+        var member: [GridIndex: Int] = [GridIndex(i: 0, j: 0): seed]
+        var step: [GridIndex: (SIMD2<Double>, SIMD2<Double>)] = [GridIndex(i: 0, j: 0): (e1, e2)]
+        var used: Set<Int> = [seed]
+        var queue = [GridIndex(i: 0, j: 0)]
+        var head = 0
+        let limit = 4 * innerColumns * innerRows
+        while head < queue.count, position.count < limit {
+            let node = queue[head]; head += 1
+            let p = position[node]!, (s1, s2) = step[node]!
+            for (di, dj) in [(1, 0), (-1, 0), (0, 1), (0, -1)] {
+                let next = GridIndex(i: node.i + di, j: node.j + dj)
+                if position[next] != nil { continue }
+                let delta = Double(di) * s1 + Double(dj) * s2
+                let predicted = p + delta
+                let radius = 0.35 * distance(delta, .zero)
+                var bestIndex = -1, bestDistance = radius
+                for k in points.indices where !used.contains(k) {
+                    let d = distance(points[k], predicted)
+                    if d < bestDistance { bestDistance = d; bestIndex = k }
+                }
+                guard bestIndex >= 0 else { continue }
+                used.insert(bestIndex)
+                let q = points[bestIndex]
+                position[next] = q
+                member[next] = bestIndex
+                let observed = q - p
+                step[next] = di != 0 ? (Double(di) * observed, s2) : (s1, Double(dj) * observed)
+                queue.append(next)
+            }
+        }
+        return member
+    }
+
+    /// Board order from a complete lattice, or nil if it is not exactly cols × rows.
+    func order(_ grid: [GridIndex: SIMD2<Double>], _ image: GrayImage) -> [SIMD2<Double>]? {
+        let is_ = grid.keys.map(\.i), js = grid.keys.map(\.j)
+        let i0 = is_.min()!, j0 = js.min()!
+        let width = is_.max()! - i0 + 1, height = js.max()! - j0 + 1
+        guard grid.count == width * height else { return nil }
+        var columnsAlongI: Bool
+        if width == innerColumns && height == innerRows { columnsAlongI = true }
+        else if width == innerRows && height == innerColumns { columnsAlongI = false }
+        else { return nil }
+        if innerColumns == innerRows {
+            columnsAlongI = true
+        }
+        func at(_ c: Int, _ r: Int) -> SIMD2<Double> {
+            columnsAlongI ? grid[GridIndex(i: i0 + c, j: j0 + r)]! : grid[GridIndex(i: i0 + r, j: j0 + c)]!
+        }
+        var corners: [SIMD2<Double>] = []
+        for r in 0..<innerRows { for c in 0..<innerColumns { corners.append(at(c, r)) } }
+        func index(_ c: Int, _ r: Int) -> Int { r * innerColumns + c }
+        // Right-handed in the image: columns × rows steps have positive cross product.
+        let sc = corners[index(1, 0)] - corners[index(0, 0)], sr = corners[index(0, 1)] - corners[index(0, 0)]
+        if sc.x * sr.y - sc.y * sr.x < 0 {
+            corners = (0..<innerRows).flatMap { r in (0..<innerColumns).map { c in corners[index(c, innerRows - 1 - r)] } }
+        }
+        // 180°: the square between corners 0 and (1, 1) is dark (so is the one diagonally
+        // before corner 0); its neighbour along the row is light.
+        let a = corners[index(0, 0)]
+        let first = image.sample(0.5 * (a + corners[index(1, 1)]))
+        let next = image.sample(0.5 * (corners[index(1, 0)] + corners[index(2, 1)]))
+        let rotate: Bool
+        if (innerColumns + innerRows) % 2 == 1 {
+            rotate = first > next
+        } else {
+            let last = corners[corners.count - 1]
+            rotate = (last.x + last.y) < (a.x + a.y)
+        }
+        return rotate ? corners.reversed() : corners
+    }
+
+    static func spacing(_ corners: [SIMD2<Double>], columns: Int) -> Double {
+        var total = 0.0, count = 0
+        for k in 0..<(corners.count - 1) where (k + 1) % columns != 0 {
+            let d = corners[k + 1] - corners[k]
+            total += (d * d).sum().squareRoot(); count += 1
+        }
+        return count > 0 ? total / Double(count) : 10
+    }
+
+    // MARK: Sub-pixel
+
+    /// Gradient-orthogonality refinement: the corner c satisfies Σ_q w_q g_q g_qᵀ (c − q) = 0
+    /// over the window (every gradient at q is orthogonal to q − c at an ideal corner).
+    func refine(_ g: GrayImage, _ start: SIMD2<Double>, halfWindow: Int) -> SIMD2<Double> {
+        var c = start
+        let sigma = Double(halfWindow) / 2
+        for _ in 0..<30 {
+            let cx = Int(c.x.rounded()), cy = Int(c.y.rounded())
+            guard cx - halfWindow - 1 >= 0, cy - halfWindow - 1 >= 0, cx + halfWindow + 1 < g.width, cy + halfWindow + 1 < g.height else { return c }
+            var a = 0.0, b = 0.0, d = 0.0, bx = 0.0, by = 0.0
+            for y in (cy - halfWindow)...(cy + halfWindow) {
+                for x in (cx - halfWindow)...(cx + halfWindow) {
+                    let gx = Double(g[x + 1, y] - g[x - 1, y]) / 2, gy = Double(g[x, y + 1] - g[x, y - 1]) / 2
+                    let dx = Double(x) - c.x, dy = Double(y) - c.y
+                    let weight = exp(-(dx * dx + dy * dy) / (2 * sigma * sigma))
+                    let gxx = weight * gx * gx, gxy = weight * gx * gy, gyy = weight * gy * gy
+                    a += gxx; b += gxy; d += gyy
+                    bx += gxx * Double(x) + gxy * Double(y)
+                    by += gxy * Double(x) + gyy * Double(y)
+                }
+            }
+            let det = a * d - b * b
+            guard abs(det) > 1e-12 else { return c }
+            let next = SIMD2((d * bx - b * by) / det, (a * by - b * bx) / det)
+            let move = next - c
+            c = next
+            if (move * move).sum() < 1e-6 { break }
+        }
+        return c
+    }
+}
+
+/// A Float gray image with bilinear sampling, for detection.
+struct GrayImage: Sendable {
+    let width: Int, height: Int
+    var pixels: [Float]
+
+    init(_ image: Image<UInt8>) {
+        width = image.width; height = image.height
+        pixels = image.pixels.map { Float($0) }
+    }
+
+    init(width: Int, height: Int, pixels: [Float]) {
+        self.width = width; self.height = height; self.pixels = pixels
+    }
+
+    subscript(x: Int, y: Int) -> Float { pixels[y * width + x] }
+
+    /// 2× box-filtered downsampling (pixel (i, j) covers source pixels 2i…2i+1, 2j…2j+1).
+    func halved() -> GrayImage {
+        let w = width / 2, h = height / 2
+        var out = [Float](repeating: 0, count: w * h)
+        for y in 0..<h {
+            for x in 0..<w {
+                out[y * w + x] = 0.25 * (self[2 * x, 2 * y] + self[2 * x + 1, 2 * y] + self[2 * x, 2 * y + 1] + self[2 * x + 1, 2 * y + 1])
+            }
+        }
+        return GrayImage(width: w, height: h, pixels: out)
+    }
+
+    /// Bilinear sample (edge-clamped).
+    func sample(_ p: SIMD2<Double>) -> Float {
+        let x = min(max(p.x, 0), Double(width - 1)), y = min(max(p.y, 0), Double(height - 1))
+        let x0 = min(Int(x), width - 2), y0 = min(Int(y), height - 2)
+        let fx = Float(x - Double(x0)), fy = Float(y - Double(y0))
+        let top = self[x0, y0] * (1 - fx) + self[x0 + 1, y0] * fx
+        let bottom = self[x0, y0 + 1] * (1 - fx) + self[x0 + 1, y0 + 1] * fx
+        return top * (1 - fy) + bottom * fy
+    }
+}
