@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Synthesis", targets: ["Synthesis"]),
+        .library(name: "Calibration", targets: ["Calibration"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,14 +38,14 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CJPEG", "CPNG"]),
 
         // Runs the stages in order; shared by the CLI and batch work.
-        .target(name: "Calibration", dependencies: ["Geometry", "LinearAlgebra", "Imaging"]),
+        .target(name: "Calibration", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange"]),
         .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra"]),
         .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange"]),
 
         .executableTarget(
             name: "TrinocularCLI",
             dependencies: [
-                "Pipeline", "Synthesis",
+                "Pipeline", "Synthesis", "Calibration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -55,6 +56,9 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Synthesis", "TestSupport"]),
+        // Full-size (5 MP) accuracy checks: run in release mode by scripts/test
+        // (TRINOCULAR_ACCURACY=1); skipped in the debug run.
+        .testTarget(name: "AccuracyTests", dependencies: ["Calibration", "Synthesis", "TestSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",
@@ -64,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "TrinocularBenchmarks",
             dependencies: [
-                "Geometry", "Imaging", "LinearAlgebra", "Synthesis",
+                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Synthesis",
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/TrinocularBenchmarks",

@@ -19,6 +19,9 @@ import Imaging
 public struct ChessboardDetector: Sendable {
     public var innerColumns: Int
     public var innerRows: Int
+    /// Largest half-width (px, full resolution) of the sub-pixel refinement window; the
+    /// window is a quarter of the square's size in the image, at least 3 px.
+    public var maximumRefinementHalfWindow = 15
 
     public init(innerColumns: Int, innerRows: Int) {
         self.innerColumns = innerColumns; self.innerRows = innerRows
@@ -49,7 +52,7 @@ public struct ChessboardDetector: Sendable {
             best = max(best, min(grown.count, innerColumns * innerRows))
             guard let grid = window(grown, candidates), let ordered = order(grid, levels[level]) else { continue }
             let squarePixels = ChessboardDetector.spacing(ordered, columns: innerColumns) * scale
-            let refined = ordered.map { refine(gray, $0 * scale + SIMD2(repeating: (scale - 1) / 2), halfWindow: Int(max(3, min(15, (squarePixels / 4).rounded())))) }
+            let refined = ordered.map { refine(gray, $0 * scale + SIMD2(repeating: (scale - 1) / 2), halfWindow: Int(max(3, min(Double(maximumRefinementHalfWindow), (squarePixels / 4).rounded())))) }
             return .found(refined)
         }
         return best > 0 ? .partial(found: best) : .notFound
@@ -65,19 +68,33 @@ public struct ChessboardDetector: Sendable {
         let ring: [(Int, Int)] = [(0, -5), (2, -5), (4, -4), (5, -2), (5, 0), (5, 2), (4, 4), (2, 5),
                                   (0, 5), (-2, 5), (-4, 4), (-5, 2), (-5, 0), (-5, -2), (-4, -4), (-2, -5)]
         let w = g.width, h = g.height
+        guard w > 2 * r + 2, h > 2 * r + 2 else { return [] }
         var response = [Float](repeating: 0, count: w * h)
+        let offsets = ring.map { $0.1 * w + $0.0 }
+        // Hot loop: one pass over the image with the ring's 16 offsets precomputed; no
+        // allocation per pixel (benchmarked in Benchmarks/: "Chessboard detection 5 MP").
         g.pixels.withUnsafeBufferPointer { p in
-            for y in r..<(h - r) {
-                for x in r..<(w - r) {
-                    var s = [Float](repeating: 0, count: 16)
-                    for (k, (dx, dy)) in ring.enumerated() { s[k] = p[(y + dy) * w + x + dx] }
-                    var sum: Float = 0, diff: Float = 0, mean: Float = 0
-                    for n in 0..<4 { sum += abs(s[n] + s[n + 8] - s[n + 4] - s[n + 12]) }
-                    for n in 0..<8 { diff += abs(s[n] - s[n + 8]) }
-                    for n in 0..<16 { mean += s[n] }
-                    mean /= 16
-                    let local = (p[y * w + x] + p[y * w + x - 1] + p[y * w + x + 1] + p[(y - 1) * w + x] + p[(y + 1) * w + x]) / 5
-                    response[y * w + x] = sum - diff - 16 * abs(mean - local)
+            response.withUnsafeMutableBufferPointer { out in
+                offsets.withUnsafeBufferPointer { o in
+                    for y in r..<(h - r) {
+                        for x in r..<(w - r) {
+                            let c = y * w + x
+                            var s = SIMD16<Float>()
+                            for k in 0..<16 { s[k] = p[c + o[k]] }
+                            let lo = s.lowHalf, hi = s.highHalf
+                            // Sum response: opposite pairs against the pairs 90° away.
+                            let pairs = lo + hi  // s[n] + s[n + 8], n = 0…7
+                            let quarter = pairs.lowHalf - pairs.highHalf  // n = 0…3: s[n]+s[n+8]−s[n+4]−s[n+12]
+                            var sum: Float = 0
+                            for n in 0..<4 { sum += abs(quarter[n]) }
+                            let d = lo - hi
+                            var diff: Float = 0
+                            for n in 0..<8 { diff += abs(d[n]) }
+                            let mean = s.sum() / 16
+                            let local = (p[c] + p[c - 1] + p[c + 1] + p[c - w] + p[c + w]) / 5
+                            out[c] = sum - diff - 16 * abs(mean - local)
+                        }
+                    }
                 }
             }
         }

@@ -4,15 +4,6 @@ import ArgumentParser
 // arguments so that `--help` already shows how it will be used, and fails with exit
 // status 1 and a clear message until its stage lands.
 
-struct Calibrate: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Calibrate a rig from checkerboard images (not yet available).",
-        discussion: "IMAGES-FOLDER holds board.json and one sub-folder per camera (cam0/001.png, cam1/001.png…); the same file name in several sub-folders is one rig view.")
-    @Argument(help: ArgumentHelp("Calibration image folder.", valueName: "IMAGES-FOLDER")) var images: String
-    @Option(help: ArgumentHelp("Rig file to write.", valueName: "rig.json")) var out: String
-    func run() throws { throw StageUnavailable(verb: "calibrate") }
-}
-
 struct Reconstruct: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reconstruct a metric surface (mm) from a capture folder (not yet available).")

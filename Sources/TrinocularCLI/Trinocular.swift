@@ -1,4 +1,5 @@
 import ArgumentParser
+import Calibration
 import Foundation
 import Geometry
 import Imaging
@@ -54,8 +55,13 @@ enum TrinocularMain {
 
     static func exit(with error: Error) -> Never {
         switch error {
-        case is ImageError, is RigFileError, is CaptureError, is CaptureProblems:
+        case is ImageError, is RigFileError, is CaptureError, is CaptureProblems, is CalibrationInputError:
             fail("error: \(error)", status: ExitStatus.badInput)
+        case let e as CalibrationError:
+            // Too few usable views is the folder's fault (bad input); a solver that cannot
+            // determine the camera from enough views is the work failing.
+            if case .tooFewViews = e { fail("error: \(e)", status: ExitStatus.badInput) }
+            fail("error: \(e)", status: ExitStatus.workFailed)
         case is StageUnavailable:
             fail("error: \(error)", status: ExitStatus.workFailed)
         case let e as SynthesisError:

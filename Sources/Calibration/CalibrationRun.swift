@@ -1,0 +1,117 @@
+import Dispatch
+import Foundation
+import Geometry
+import Imaging
+import Interchange
+
+/// Calibrates a rig from a calibration image folder: detection in every image (in
+/// parallel), the views where the board is missing or cut off skipped with a warning, then
+/// single-camera or rig calibration and the uncertainty report.
+public struct CalibrationRun: Sendable {
+    public var result: RigCalibrationResult
+    public var board: BoardDefinition
+    /// Views skipped, per camera, with why.
+    public var skipped: [String: [(view: String, reason: String)]]
+    /// The median distance (mm) from the first camera to the boards it saw.
+    public var workingDistance: Double
+    /// RMS 3D error (mm) the calibration alone contributes at `workingDistance`.
+    public var triangulationError: Double?
+
+    public init(folder: URL, board override: BoardDefinition? = nil, options: CameraCalibrationOptions = .init(),
+                progress: ((String) -> Void)? = nil) throws {
+        let images = try CalibrationImageFolder(folder)
+        guard let board = override ?? images.board else {
+            throw CalibrationInputError(file: folder.appendingPathComponent("board.json").path,
+                                        problem: "no board definition; add board.json or pass --board COLSxROWS --square MM")
+        }
+        self.board = board
+        let detector = ChessboardDetector(innerColumns: board.innerColumns, innerRows: board.innerRows)
+        var observations: [CameraObservations] = []
+        var skipped: [String: [(view: String, reason: String)]] = [:]
+        for camera in images.cameras {
+            let outcomes = ResultBox<(Int, Int, ChessboardDetector.Detection)>(count: camera.files.count)
+            let failures = ResultBox<CalibrationInputError>(count: camera.files.count)
+            DispatchQueue.concurrentPerform(iterations: camera.files.count) { k in
+                do {
+                    let image = try ImageFile.read(camera.files[k].url).eightBit
+                    outcomes.set(k, (image.width, image.height, detector.detect(image)))
+                } catch let e as ImageError {
+                    failures.set(k, CalibrationInputError(file: e.file, problem: e.problem))
+                } catch {
+                    failures.set(k, CalibrationInputError(file: camera.files[k].url.path, problem: "\(error)"))
+                }
+            }
+            if let failure = failures.values.compactMap({ $0 }).first { throw failure }
+            var size: (Int, Int)?
+            var views: [BoardView] = []
+            for (k, file) in camera.files.enumerated() {
+                guard let (w, h, detection) = outcomes.values[k] else { continue }
+                if let size, size != (w, h) {
+                    throw CalibrationInputError(file: file.url.path, problem: "is \(w)×\(h) but \(camera.id)'s other images are \(size.0)×\(size.1); one camera, one image size")
+                }
+                size = (w, h)
+                switch detection {
+                case let .found(corners):
+                    views.append(BoardView(name: file.view, corners: corners))
+                    progress?("\(camera.id)/\(file.url.lastPathComponent): \(corners.count) corners")
+                case let .partial(n):
+                    skipped[camera.id, default: []].append((file.view, "board only partly visible (\(n) of \(board.innerColumns * board.innerRows) corners)"))
+                    progress?("\(camera.id)/\(file.url.lastPathComponent): board only partly visible — skipped")
+                case .notFound:
+                    skipped[camera.id, default: []].append((file.view, "board not found"))
+                    progress?("\(camera.id)/\(file.url.lastPathComponent): board not found — skipped")
+                }
+            }
+            guard !views.isEmpty else {
+                throw CalibrationInputError(file: folder.appendingPathComponent(camera.id).path,
+                                            problem: "the \(board.innerColumns)×\(board.innerRows) board was found in none of its \(camera.files.count) images; check --board (inner corners, not squares)")
+            }
+            observations.append(CameraObservations(id: camera.id, imageWidth: size!.0, imageHeight: size!.1, views: views))
+        }
+        self.skipped = skipped
+        let solved = try RigCalibrator.calibrate(objectPoints: board.objectPoints, cameras: observations, options: options, progress: progress)
+        result = solved
+        let centre = SIMD3(Double(board.innerColumns - 1) * board.squareMm / 2, Double(board.innerRows - 1) * board.squareMm / 2, 0)
+        let distances = solved.boardPoses.values.map { pose -> Double in
+            let p = solved.rig.cameras[0].camFromWorld.apply(pose.apply(centre))
+            return (p * p).sum().squareRoot()
+        }.sorted()
+        let median = distances[distances.count / 2]
+        workingDistance = median
+        triangulationError = solved.triangulationError(atDistance: median)
+    }
+
+    /// The calibrated rig with the residuals and uncertainties in its `calibration` object.
+    public var rig: Rig {
+        var rig = result.rig
+        let views = Set(result.boardPoses.keys).count
+        var perCamera: [(String, JSONValue)] = []
+        for camera in rig.cameras {
+            let sd = result.intrinsicDeviations[camera.id] ?? []
+            perCamera.append((camera.id, .object([
+                ("rmsReprojectionPx", .number(result.cameraRMS[camera.id] ?? .nan)),
+                ("views", .int(result.viewsUsed[camera.id] ?? 0)),
+                ("skipped", .array((skipped[camera.id] ?? []).map { .object([("view", .string($0.view)), ("reason", .string($0.reason))]) })),
+                ("standardDeviations", .object(zip(["fx", "fy", "cx", "cy", "k1", "k2", "p1", "p2", "k3"], sd).map { ($0, .number($1)) })),
+            ])))
+        }
+        rig.calibration = .object([
+            ("rmsReprojectionPx", .number(result.rms)),
+            ("views", .int(views)),
+            ("board", .string(board.summary)),
+            ("cameras", .object(perCamera)),
+            ("workingDistanceMm", .number(workingDistance)),
+            ("triangulationErrorMm", triangulationError.map { .number($0) } ?? .null),
+            ("note", "standard deviations from the covariance at the optimum; triangulationErrorMm: RMS 3D error the calibration alone adds at the working distance"),
+        ])
+        return rig
+    }
+}
+
+/// Results written by parallel workers, one slot each.
+final class ResultBox<T>: @unchecked Sendable {
+    private(set) var values: [T?]
+    private let lock = NSLock()
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ v: T) { lock.lock(); values[i] = v; lock.unlock() }
+}
