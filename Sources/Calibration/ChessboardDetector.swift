@@ -22,6 +22,9 @@ public struct ChessboardDetector: Sendable {
     /// Largest half-width (px, full resolution) of the sub-pixel refinement window; the
     /// window is a quarter of the square's size in the image, at least 3 px.
     public var maximumRefinementHalfWindow = 15
+    /// σ (px) of the Gaussian smoothing under the sub-pixel refinement's gradients; see
+    /// `refine`. 0 uses the raw pixels, as OpenCV's `cornerSubPix` does.
+    public var gradientSmoothing = 1.5
 
     public init(innerColumns: Int, innerRows: Int) {
         self.innerColumns = innerColumns; self.innerRows = innerRows
@@ -257,22 +260,57 @@ public struct ChessboardDetector: Sendable {
 
     /// Gradient-orthogonality refinement: the corner c satisfies Σ_q w_q g_q g_qᵀ (c − q) = 0
     /// over the window (every gradient at q is orthogonal to q − c at an ideal corner).
+    ///
+    /// Gradients are taken on the window smoothed by a Gaussian of σ = `gradientSmoothing`
+    /// px. On a sharp edge (no lens blur, no anti-aliasing filter) the squared gradients of
+    /// the raw pixels sit unevenly about the edge — their centroid is off by up to ~0.06 px
+    /// depending on where the edge falls within a pixel ("pixel locking"), and along an edge
+    /// near the pixel axes that offset is the same everywhere, so it moves the corner.
+    /// Smoothing first makes the gradient profile wide enough to be sampled evenly.
     func refine(_ g: GrayImage, _ start: SIMD2<Double>, halfWindow: Int) -> SIMD2<Double> {
         var c = start
         let sigma = Double(halfWindow) / 2
+        let kernel = ChessboardDetector.gaussianKernel(sigma: gradientSmoothing)
+        let kr = kernel.count / 2
+        let margin = kr + 1
+        let side = 2 * (halfWindow + margin) + 1
+        var patch = [Double](repeating: 0, count: side * side), temp = patch
         for _ in 0..<30 {
             let cx = Int(c.x.rounded()), cy = Int(c.y.rounded())
-            guard cx - halfWindow - 1 >= 0, cy - halfWindow - 1 >= 0, cx + halfWindow + 1 < g.width, cy + halfWindow + 1 < g.height else { return c }
+            let x0 = cx - halfWindow - margin, y0 = cy - halfWindow - margin
+            guard x0 >= 0, y0 >= 0, x0 + side <= g.width, y0 + side <= g.height else { return c }
+            // The window and its margin, smoothed (separable; the margin's own border keeps
+            // the raw values, which the window never reads).
+            for y in 0..<side { for x in 0..<side { patch[y * side + x] = Double(g[x0 + x, y0 + y]) } }
+            if kr > 0 {
+                temp = patch
+                for y in 0..<side {
+                    for x in kr..<(side - kr) {
+                        var v = 0.0
+                        for k in -kr...kr { v += kernel[k + kr] * patch[y * side + x + k] }
+                        temp[y * side + x] = v
+                    }
+                }
+                for y in kr..<(side - kr) {
+                    for x in 0..<side {
+                        var v = 0.0
+                        for k in -kr...kr { v += kernel[k + kr] * temp[(y + k) * side + x] }
+                        patch[y * side + x] = v
+                    }
+                }
+            }
             var a = 0.0, b = 0.0, d = 0.0, bx = 0.0, by = 0.0
-            for y in (cy - halfWindow)...(cy + halfWindow) {
-                for x in (cx - halfWindow)...(cx + halfWindow) {
-                    let gx = Double(g[x + 1, y] - g[x - 1, y]) / 2, gy = Double(g[x, y + 1] - g[x, y - 1]) / 2
-                    let dx = Double(x) - c.x, dy = Double(y) - c.y
+            for py in margin..<(side - margin) {
+                for px in margin..<(side - margin) {
+                    let i = py * side + px
+                    let gx = (patch[i + 1] - patch[i - 1]) / 2, gy = (patch[i + side] - patch[i - side]) / 2
+                    let x = Double(x0 + px), y = Double(y0 + py)
+                    let dx = x - c.x, dy = y - c.y
                     let weight = exp(-(dx * dx + dy * dy) / (2 * sigma * sigma))
                     let gxx = weight * gx * gx, gxy = weight * gx * gy, gyy = weight * gy * gy
                     a += gxx; b += gxy; d += gyy
-                    bx += gxx * Double(x) + gxy * Double(y)
-                    by += gxy * Double(x) + gyy * Double(y)
+                    bx += gxx * x + gxy * y
+                    by += gxy * x + gyy * y
                 }
             }
             let det = a * d - b * b
@@ -283,6 +321,15 @@ public struct ChessboardDetector: Sendable {
             if (move * move).sum() < 1e-6 { break }
         }
         return c
+    }
+
+    /// A normalized Gaussian kernel of radius ⌈3σ⌉ (σ ≤ 0: the identity).
+    static func gaussianKernel(sigma: Double) -> [Double] {
+        guard sigma > 0 else { return [1] }
+        let r = Int((3 * sigma).rounded(.up))
+        let k = (-r...r).map { exp(-Double($0 * $0) / (2 * sigma * sigma)) }
+        let total = k.reduce(0, +)
+        return k.map { $0 / total }
     }
 }
 

@@ -81,6 +81,9 @@ public struct CalibrationSpec: Sendable {
     public var render: RenderOptions = {
         var r = RenderOptions()
         r.supersampling = 3
+        // The board's printed edges are hard: sample them finely, as a sensor's pixel area
+        // integrates them, so that the rendered corners sit where the camera model puts them.
+        r.edgeSupersampling = 16
         r.background = 0.25
         return r
     }()
