@@ -14,8 +14,8 @@ public struct CalibrationRun: Sendable {
     public var skipped: [String: [(view: String, reason: String)]]
     /// The median distance (mm) from the first camera to the boards it saw.
     public var workingDistance: Double
-    /// RMS 3D error (mm) the calibration alone contributes at `workingDistance`.
-    public var triangulationError: Double?
+    /// The error the calibration alone contributes at `workingDistance`.
+    public var triangulationError: CalibrationErrorEstimate?
 
     public init(folder: URL, board override: BoardDefinition? = nil, options: CameraCalibrationOptions = .init(),
                 progress: ((String) -> Void)? = nil) throws {
@@ -101,8 +101,10 @@ public struct CalibrationRun: Sendable {
             ("board", .string(board.summary)),
             ("cameras", .object(perCamera)),
             ("workingDistanceMm", .number(workingDistance)),
-            ("triangulationErrorMm", triangulationError.map { .number($0) } ?? .null),
-            ("note", "standard deviations from the covariance at the optimum; triangulationErrorMm: RMS 3D error the calibration alone adds at the working distance"),
+            ("triangulationErrorMm", triangulationError.map { .number($0.position) } ?? .null),
+            ("distanceErrorMm", triangulationError.map { .number($0.distance) } ?? .null),
+            ("distanceErrorSpanMm", triangulationError.map { .number($0.span) } ?? .null),
+            ("note", "standard deviations from the covariance at the optimum; at the working distance, the calibration alone adds triangulationErrorMm (RMS 3D displacement of a point in the first camera's frame) and distanceErrorMm (RMS error of a distance between two points up to distanceErrorSpanMm apart)"),
         ])
         return rig
     }

@@ -2,14 +2,26 @@ import Foundation
 import Geometry
 import LinearAlgebra
 
+/// What the calibration's own uncertainty does to points triangulated with the rig.
+public struct CalibrationErrorEstimate: Sendable, Equatable {
+    /// RMS 3D displacement of a point (mm), in the first camera's frame. Much of it is a
+    /// common shift or turn of the whole surface, which moves no measurement.
+    public var position: Double
+    /// RMS error of the distance between two points of the surface (mm): what a measured
+    /// length inherits from the calibration alone.
+    public var distance: Double
+    /// The span (mm) of the points the estimate used, at the working distance.
+    public var span: Double
+}
+
 extension RigCalibrationResult {
-    /// The 3D error (mm, RMS) that the calibration's own uncertainty puts into points
-    /// triangulated at `distance` mm in front of the first camera: camera parameters are
-    /// drawn from their covariance at the optimum (Monte Carlo, `samples` draws, seeded),
-    /// points on a 5×5 grid at that distance seen by every camera are projected with the
-    /// estimated rig and triangulated back with the drawn one (least-squares ray meeting).
-    /// Nil for a one-camera rig or without a covariance.
-    public func triangulationError(atDistance distance: Double, samples: Int = 200, seed: UInt64 = 1) -> Double? {
+    /// The error that the calibration's own uncertainty puts into points triangulated at
+    /// `distance` mm in front of the first camera: camera parameters are drawn from their
+    /// covariance at the optimum (Monte Carlo, `samples` draws, seeded), points on a 5×5
+    /// grid at that distance seen by every camera are projected with the estimated rig and
+    /// triangulated back with the drawn one (least-squares ray meeting). Nil for a
+    /// one-camera rig or without a covariance.
+    public func triangulationError(atDistance distance: Double, samples: Int = 200, seed: UInt64 = 1) -> CalibrationErrorEstimate? {
         guard rig.cameras.count >= 2, let covariance = cameraCovariance,
               let l = try? covariance.cholesky() else { return nil }
         let first = rig.cameras[0]
@@ -28,17 +40,29 @@ extension RigCalibrationResult {
         guard !points.isEmpty else { return nil }
         let pixels = points.map { x in rig.cameras.map { $0.camera.project(x, camFromWorld: $0.camFromWorld)! } }
         var random = GaussianSource(seed: seed)
-        var total = 0.0, count = 0
+        var total = 0.0, count = 0, distanceTotal = 0.0, distanceCount = 0
         for _ in 0..<samples {
             let z = (0..<covariance.rows).map { _ in random.next() }
             let delta = l * z
             let drawn = perturbed(delta)
+            var moved: [(SIMD3<Double>, SIMD3<Double>)] = []
             for (x, seen) in zip(points, pixels) {
                 guard let y = triangulate(drawn, seen) else { continue }
                 total += ((y - x) * (y - x)).sum(); count += 1
+                moved.append((x, y))
+            }
+            for a in moved.indices {
+                for b in moved.indices where b > a {
+                    let e = length(moved[a].1 - moved[b].1) - length(moved[a].0 - moved[b].0)
+                    distanceTotal += e * e; distanceCount += 1
+                }
             }
         }
-        return count > 0 ? (total / Double(count)).squareRoot() : nil
+        guard count > 0, distanceCount > 0 else { return nil }
+        var span = 0.0
+        for a in points { for b in points { span = max(span, length(a - b)) } }
+        return CalibrationErrorEstimate(position: (total / Double(count)).squareRoot(),
+                                        distance: (distanceTotal / Double(distanceCount)).squareRoot(), span: span)
     }
 
     /// The rig with camera parameters moved by `delta` (layout of `cameraCovariance`).

@@ -98,7 +98,8 @@ struct Calibrate: ParsableCommand {
         }
         if let e = run.triangulationError {
             print("")
-            print("3D error from the calibration alone at \(fmt(run.workingDistance, 0)) mm: \(fmt(e, 3)) mm RMS")
+            print("From the calibration alone, at \(fmt(run.workingDistance, 0)) mm: a point moves \(fmt(e.position, 3)) mm RMS; " +
+                  "a distance (up to \(fmt(e.span, 0)) mm) is off by \(fmt(e.distance, 3)) mm RMS")
         }
         for (camera, views) in run.skipped.sorted(by: { $0.key < $1.key }) {
             for v in views { FileHandle.standardError.write(Data("warning: \(camera)/\(v.view): \(v.reason)\n".utf8)) }

@@ -74,6 +74,13 @@ struct CalibrationAccuracyTests {
             }
             #expect(inside < 0.1, "\(t.id): \(inside) px inside")
             #expect(anywhere < 0.5, "\(t.id): \(anywhere) px anywhere")
+            // The uncertainty the calibration reports means something: the truth lies
+            // within 5 of its standard deviations.
+            let sd = try #require(result.intrinsicDeviations[t.id])
+            for (k, (e, a)) in [(ke.fx, kt.fx), (ke.fy, kt.fy), (ke.cx, kt.cx), (ke.cy, kt.cy)].enumerated() {
+                #expect(sd[k] > 0 && abs(e - a) <= 5 * sd[k], "\(t.id) parameter \(k): off by \(e - a), σ \(sd[k])")
+            }
+            report.append("\(t.id) σ fx \(sd[0]) cx \(sd[2]) cy \(sd[3])")
             report.append("\(t.id) fx \(ke.fx - kt.fx) fy \(ke.fy - kt.fy) cx \(ke.cx - kt.cx) cy \(ke.cy - kt.cy) inside \(inside) anywhere \(anywhere)")
         }
         for id in ["cam1", "cam2"] {
