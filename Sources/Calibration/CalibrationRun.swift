@@ -92,6 +92,9 @@ public struct CalibrationRun: Sendable {
                 ("rmsReprojectionPx", .number(result.cameraRMS[camera.id] ?? .nan)),
                 ("views", .int(result.viewsUsed[camera.id] ?? 0)),
                 ("skipped", .array((skipped[camera.id] ?? []).map { .object([("view", .string($0.view)), ("reason", .string($0.reason))]) })),
+                ("flagged", .array((result.flaggedViews[camera.id] ?? []).map { view in
+                    .object([("view", .string(view)), ("rmsReprojectionPx", .number(result.viewRMS[camera.id]?[view] ?? .nan))])
+                })),
                 ("standardDeviations", .object(zip(["fx", "fy", "cx", "cy", "k1", "k2", "p1", "p2", "k3"], sd).map { ($0, .number($1)) })),
             ])))
         }

@@ -32,10 +32,30 @@ public struct CameraCalibrationResult: Sendable {
     public var rms: Double
     /// RMS per view, px.
     public var viewRMS: [String: Double]
+    /// Views whose residual marks them as outliers (`OutlierViews`), worst first.
+    public var flaggedViews: [String] { OutlierViews.flag(viewRMS) }
     /// Standard deviations of fx, fy, cx, cy, k1, k2, p1, p2, k3 from the covariance at the
     /// optimum (0 for a fixed parameter).
     public var standardDeviations: [Double]
     public var iterations: Int
+}
+
+/// Outlier views by their residual: a view whose RMS reprojection error is over three
+/// times the median view's (and over 0.1 px, below which no view is suspect) — a board
+/// that moved during the shot, was bent, blurred or mis-detected. Flagged, not dropped:
+/// the user decides whether to reshoot or remove it.
+public enum OutlierViews {
+    public static let ratio = 3.0
+    public static let floorPx = 0.1
+
+    /// The flagged views' names, worst first.
+    public static func flag(_ viewRMS: [String: Double]) -> [String] {
+        let values = viewRMS.values.sorted()
+        guard values.count >= 3 else { return [] }
+        let median = values[values.count / 2]
+        let limit = max(ratio * median, floorPx)
+        return viewRMS.filter { $0.value > limit }.sorted { $0.value > $1.value }.map(\.key)
+    }
 }
 
 /// Errors of calibration: each says what to do.

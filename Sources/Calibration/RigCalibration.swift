@@ -25,6 +25,8 @@ public struct RigCalibrationResult: Sendable {
     public var viewsUsed: [String: Int]
     /// Per camera and view: RMS (px).
     public var viewRMS: [String: [String: Double]]
+    /// Per camera: outlier views by their residual (`OutlierViews`), worst first.
+    public var flaggedViews: [String: [String]] { viewRMS.mapValues(OutlierViews.flag).filter { !$0.value.isEmpty } }
     /// Per camera: standard deviations of fx, fy, cx, cy, k1, k2, p1, p2, k3.
     public var intrinsicDeviations: [String: [Double]]
     /// worldFromBoard per view name.

@@ -65,6 +65,7 @@ struct Calibrate: ParsableCommand {
         let rig = run.rig
         try rig.write(to: outURL)
         progress(String(format: "wrote %@ in %.1f s", outURL.path, Date().timeIntervalSince(started)))
+        warnings(run)
         if json {
             FileHandle.standardOutput.write(JSONValue.object([("rig", .string(outURL.path)), ("calibration", rig.calibration ?? .null)]).data())
             return
@@ -101,8 +102,19 @@ struct Calibrate: ParsableCommand {
             print("From the calibration alone, at \(fmt(run.workingDistance, 0)) mm: a point moves \(fmt(e.position, 3)) mm RMS; " +
                   "a distance (up to \(fmt(e.span, 0)) mm) is off by \(fmt(e.distance, 3)) mm RMS")
         }
+    }
+
+    /// Skipped and flagged views, on stderr whatever the output mode.
+    func warnings(_ run: CalibrationRun) {
         for (camera, views) in run.skipped.sorted(by: { $0.key < $1.key }) {
             for v in views { FileHandle.standardError.write(Data("warning: \(camera)/\(v.view): \(v.reason)\n".utf8)) }
+        }
+        for (camera, views) in run.result.flaggedViews.sorted(by: { $0.key < $1.key }) {
+            let median = (run.result.viewRMS[camera] ?? [:]).values.sorted()
+            for v in views {
+                let rms = run.result.viewRMS[camera]?[v] ?? .nan
+                FileHandle.standardError.write(Data("warning: \(camera)/\(v): RMS \(fmt(rms, 3)) px, over \(Int(OutlierViews.ratio))× the median view's \(fmt(median[median.count / 2], 3)) px — the board moved, bent or was mis-detected; reshoot or remove this view\n".utf8))
+            }
         }
     }
 }
