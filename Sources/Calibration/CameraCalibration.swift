@@ -106,9 +106,8 @@ public enum CameraCalibrator {
         }
         let model: LevenbergMarquardt.Model = { p in
             let cam = camera(p)
-            var r = [Double](repeating: 0, count: rows)
-            var j = Matrix(rows: rows, columns: columns)
-            var row = 0
+            var normal = NormalEquations(parameterCount: columns, residualCapacity: rows)
+            var entries = [(Int, SIMD2<Double>)](repeating: (0, .zero), count: intrinsicCount + 6)
             for (v, view) in views.enumerated() {
                 let o = intrinsicCount + 6 * v
                 let rvec = SIMD3(p[o], p[o + 1], p[o + 2]), tvec = SIMD3(p[o + 3], p[o + 4], p[o + 5])
@@ -116,19 +115,16 @@ public enum CameraCalibrator {
                     guard let d = cam.projectionJacobian(of: x, rvec: rvec, tvec: tvec) else {
                         throw CalibrationError.degenerate("a corner projects behind the camera")
                     }
-                    r[row] = d.pixel.x - observed.x
-                    r[row + 1] = d.pixel.y - observed.y
-                    let base0 = row * columns, base1 = (row + 1) * columns
-                    for c in 0..<4 { j.elements[base0 + c] = d.intrinsics[c].x; j.elements[base1 + c] = d.intrinsics[c].y }
-                    for c in 0..<(intrinsicCount - 4) { j.elements[base0 + 4 + c] = d.distortion[c].x; j.elements[base1 + 4 + c] = d.distortion[c].y }
+                    for c in 0..<4 { entries[c] = (c, d.intrinsics[c]) }
+                    for c in 0..<(intrinsicCount - 4) { entries[4 + c] = (4 + c, d.distortion[c]) }
                     for c in 0..<3 {
-                        j.elements[base0 + o + c] = d.rotation[c].x; j.elements[base1 + o + c] = d.rotation[c].y
-                        j.elements[base0 + o + 3 + c] = d.translation[c].x; j.elements[base1 + o + 3 + c] = d.translation[c].y
+                        entries[intrinsicCount + c] = (o + c, d.rotation[c])
+                        entries[intrinsicCount + 3 + c] = (o + 3 + c, d.translation[c])
                     }
-                    row += 2
+                    entries.withUnsafeBufferPointer { normal.add(residual: d.pixel - observed, columns: $0) }
                 }
             }
-            return (r, j)
+            return normal
         }
         var solver = LevenbergMarquardt()
         solver.maxIterations = options.maxIterations

@@ -117,44 +117,36 @@ public enum RigCalibrator {
         func vec(_ p: [Double], _ o: Int) -> (SIMD3<Double>, SIMD3<Double>) { (SIMD3(p[o], p[o + 1], p[o + 2]), SIMD3(p[o + 3], p[o + 4], p[o + 5])) }
 
         let model: LevenbergMarquardt.Model = { p in
-            var r = [Double](repeating: 0, count: rows)
-            var j = Matrix(rows: rows, columns: columns)
-            var row = 0
+            var normal = NormalEquations(parameterCount: columns, residualCapacity: rows)
             let cams = (0..<nc).map { camera(p, $0) }
+            var entries = [(Int, SIMD2<Double>)](repeating: (0, .zero), count: ni + 12)
             for (c, v, view) in observations {
                 let (rc, tc) = c == 0 ? (SIMD3<Double>.zero, SIMD3<Double>.zero) : vec(p, poseBase + 6 * (c - 1))
                 let (rv, tv) = vec(p, boardBase + 6 * v)
                 let boardRotation = Rotation(rodrigues: rv).matrix
+                let io = ni * c, po = poseBase + 6 * (c - 1), bo = boardBase + 6 * v
                 for (x, observed) in zip(objectPoints, view.corners) {
                     let xw = boardRotation * x + tv
                     guard let d = cams[c].projectionJacobian(of: xw, rvec: rc, tvec: tc) else {
                         throw CalibrationError.degenerate("a corner projects behind camera \(cameras[c].id)")
                     }
-                    r[row] = d.pixel.x - observed.x
-                    r[row + 1] = d.pixel.y - observed.y
-                    let b0 = row * columns, b1 = (row + 1) * columns
-                    let io = ni * c
-                    for k in 0..<4 { j.elements[b0 + io + k] = d.intrinsics[k].x; j.elements[b1 + io + k] = d.intrinsics[k].y }
-                    for k in 0..<(ni - 4) { j.elements[b0 + io + 4 + k] = d.distortion[k].x; j.elements[b1 + io + 4 + k] = d.distortion[k].y }
+                    var n = 0
+                    for k in 0..<4 { entries[n] = (io + k, d.intrinsics[k]); n += 1 }
+                    for k in 0..<(ni - 4) { entries[n] = (io + 4 + k, d.distortion[k]); n += 1 }
                     if c > 0 {
-                        let po = poseBase + 6 * (c - 1)
-                        for k in 0..<3 {
-                            j.elements[b0 + po + k] = d.rotation[k].x; j.elements[b1 + po + k] = d.rotation[k].y
-                            j.elements[b0 + po + 3 + k] = d.translation[k].x; j.elements[b1 + po + 3 + k] = d.translation[k].y
-                        }
+                        for k in 0..<3 { entries[n] = (po + k, d.rotation[k]); n += 1 }
+                        for k in 0..<3 { entries[n] = (po + 3 + k, d.translation[k]); n += 1 }
                     }
                     // Board pose: ∂pixel/∂x_world · ∂x_world/∂(r_v, t_v).
-                    let bo = boardBase + 6 * v
                     let dr = rotatedVectorJacobian(rvec: rv, rotation: boardRotation, vector: x)
                     for k in 0..<3 {
-                        let viaR = d.point[0] * dr[k].x + d.point[1] * dr[k].y + d.point[2] * dr[k].z
-                        j.elements[b0 + bo + k] = viaR.x; j.elements[b1 + bo + k] = viaR.y
-                        j.elements[b0 + bo + 3 + k] = d.point[k].x; j.elements[b1 + bo + 3 + k] = d.point[k].y
+                        entries[n] = (bo + k, d.point[0] * dr[k].x + d.point[1] * dr[k].y + d.point[2] * dr[k].z); n += 1
                     }
-                    row += 2
+                    for k in 0..<3 { entries[n] = (bo + 3 + k, d.point[k]); n += 1 }
+                    entries.withUnsafeBufferPointer { normal.add(residual: d.pixel - observed, columns: UnsafeBufferPointer(rebasing: $0[0..<n])) }
                 }
             }
-            return (r, j)
+            return normal
         }
         var solver = LevenbergMarquardt()
         solver.maxIterations = options.maxIterations
@@ -182,19 +174,17 @@ public enum RigCalibrator {
             cameraRMS[cameras[c].id] = (sums[c] / Double(max(counts[c], 1) * objectPoints.count)).squareRoot()
             used[cameras[c].id] = counts[c]
         }
-        let m = result.residuals.count, n = p.count
         var deviations: [String: [Double]] = [:]
         var covariance: Matrix?
-        if m > n, let inverse = try? Matrix.transposeProduct(result.jacobian, result.jacobian).choleskySolve(.identity(n)) {
-            let sigma2 = result.cost / Double(m - n)
+        if let all = LevenbergMarquardt.covariance(result) {
             for c in 0..<nc {
-                var sd = (0..<ni).map { (sigma2 * max(inverse[ni * c + $0, ni * c + $0], 0)).squareRoot() }
+                var sd = (0..<ni).map { max(all[ni * c + $0, ni * c + $0], 0).squareRoot() }
                 if options.fixK3 { sd.append(0) }
                 deviations[cameras[c].id] = sd
             }
             let k = boardBase
             var cov = Matrix(rows: k, columns: k)
-            for a in 0..<k { for b in 0..<k { cov[a, b] = sigma2 * inverse[a, b] } }
+            for a in 0..<k { for b in 0..<k { cov[a, b] = all[a, b] } }
             covariance = cov
         }
         var boards: [String: RigidTransform] = [:]
