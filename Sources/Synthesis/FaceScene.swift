@@ -118,10 +118,31 @@ public struct FaceScene: SceneSurface {
         }
         return (rho, grad)
     }
+    /// ρ(d) alone, the same arithmetic as `radius(_:mask:)` without the gradient: the
+    /// root search along a ray evaluates it many times per pixel.
+    func radiusValue(_ d: SIMD3<Double>, mask: UInt64) -> Double {
+        let inv2 = 1 / (semiAxes * semiAxes)
+        let q = (d * d * inv2).sum()
+        var rho = 1 / q.squareRoot()
+        for (i, b) in bumps.enumerated() where mask & (1 << UInt64(i)) != 0 {
+            let w = dot(d, b.axis)
+            if w < 0.2 { continue }
+            let u = dot(d, b.e1), v = dot(d, b.e2)
+            let su2 = b.widthAcross * b.widthAcross, sv2 = b.widthAlong * b.widthAlong
+            let across: Double = u * u / (2 * su2)
+            let along: Double = v * v / (2 * sv2)
+            let back: Double = FaceScene.backCut * (1 - w) * (1 - w)
+            let e = across + along + back
+            if e > 40 { continue }
+            rho += b.amplitude * exp(-e)
+        }
+        return rho
+    }
+
     func g(_ p: SIMD3<Double>, mask: UInt64 = .max) -> Double {
         let q = p - centre
         let r = length(q)
-        return r - radius(q / r, mask: mask).rho
+        return r - radiusValue(q / r, mask: mask)
     }
 
     public func intersect(origin: SIMD3<Double>, direction: SIMD3<Double>) -> SurfaceHit? {
