@@ -100,24 +100,32 @@ public struct FaceScene: SceneSurface {
         var rho = rE
         var grad = -(rE * rE * rE) * (d * inv2)
         for (i, b) in bumps.enumerated() where mask & (1 << UInt64(i)) != 0 {
-            let w = dot(d, b.axis)
-            if w < 0.2 { continue }  // K (1 − w)² > 32: below e^−32
-            let u = dot(d, b.e1), v = dot(d, b.e2)
-            let su2 = b.widthAcross * b.widthAcross, sv2 = b.widthAlong * b.widthAlong
-            let across: Double = u * u / (2 * su2)
-            let along: Double = v * v / (2 * sv2)
-            let back: Double = FaceScene.backCut * (1 - w) * (1 - w)
-            let e = across + along + back
-            if e > 40 { continue }
-            let value = b.amplitude * exp(-e)
+            guard let x = FaceScene.exponent(d, b) else { continue }
+            let value = b.amplitude * exp(-x.e)
             rho += value
-            let du: SIMD3<Double> = (u / su2) * b.e1
-            let dv: SIMD3<Double> = (v / sv2) * b.e2
-            let dw: SIMD3<Double> = (2 * FaceScene.backCut * (1 - w)) * b.axis
+            let du: SIMD3<Double> = (x.u / (b.widthAcross * b.widthAcross)) * b.e1
+            let dv: SIMD3<Double> = (x.v / (b.widthAlong * b.widthAlong)) * b.e2
+            let dw: SIMD3<Double> = (2 * FaceScene.backCut * (1 - x.w)) * b.axis
             grad -= value * (du + dv - dw)
         }
         return (rho, grad)
     }
+
+    /// A bump's Gaussian exponent at direction d, with d's coordinates along its frame; nil
+    /// where the bump is below e^−32 (behind it) or e^−40.
+    @inline(__always)
+    static func exponent(_ d: SIMD3<Double>, _ b: Bump) -> (u: Double, v: Double, w: Double, e: Double)? {
+        let w = dot(d, b.axis)
+        if w < 0.2 { return nil }  // K (1 − w)² > 32: below e^−32
+        let u = dot(d, b.e1), v = dot(d, b.e2)
+        let su2 = b.widthAcross * b.widthAcross, sv2 = b.widthAlong * b.widthAlong
+        let across: Double = u * u / (2 * su2)
+        let along: Double = v * v / (2 * sv2)
+        let back: Double = FaceScene.backCut * (1 - w) * (1 - w)
+        let e = across + along + back
+        return e > 40 ? nil : (u, v, w, e)
+    }
+
     /// ρ(d) alone, the same arithmetic as `radius(_:mask:)` without the gradient: the
     /// root search along a ray evaluates it many times per pixel.
     func radiusValue(_ d: SIMD3<Double>, mask: UInt64) -> Double {
@@ -125,16 +133,8 @@ public struct FaceScene: SceneSurface {
         let q = (d * d * inv2).sum()
         var rho = 1 / q.squareRoot()
         for (i, b) in bumps.enumerated() where mask & (1 << UInt64(i)) != 0 {
-            let w = dot(d, b.axis)
-            if w < 0.2 { continue }
-            let u = dot(d, b.e1), v = dot(d, b.e2)
-            let su2 = b.widthAcross * b.widthAcross, sv2 = b.widthAlong * b.widthAlong
-            let across: Double = u * u / (2 * su2)
-            let along: Double = v * v / (2 * sv2)
-            let back: Double = FaceScene.backCut * (1 - w) * (1 - w)
-            let e = across + along + back
-            if e > 40 { continue }
-            rho += b.amplitude * exp(-e)
+            guard let x = FaceScene.exponent(d, b) else { continue }
+            rho += b.amplitude * exp(-x.e)
         }
         return rho
     }
