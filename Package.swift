@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Synthesis", targets: ["Synthesis"]),
         .library(name: "Calibration", targets: ["Calibration"]),
+        .library(name: "Stereo", targets: ["Stereo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,6 +40,7 @@ let package = Package(
 
         // Runs the stages in order; shared by the CLI and batch work.
         .target(name: "Calibration", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange"]),
+        .target(name: "Stereo", dependencies: ["Geometry", "LinearAlgebra", "Imaging"]),
         .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra"]),
         .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange"]),
 
@@ -59,6 +61,7 @@ let package = Package(
         // Full-size (5 MP) accuracy checks: run in release mode by scripts/test
         // (TRINOCULAR_ACCURACY=1); skipped in the debug run.
         .testTarget(name: "AccuracyTests", dependencies: ["Calibration", "Synthesis", "TestSupport"]),
+        .testTarget(name: "StereoTests", dependencies: ["Stereo", "TestSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",
@@ -68,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "TrinocularBenchmarks",
             dependencies: [
-                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Synthesis",
+                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Stereo", "Synthesis",
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/TrinocularBenchmarks",

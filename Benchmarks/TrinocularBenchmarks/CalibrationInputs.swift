@@ -1,4 +1,6 @@
 import Calibration
+import Geometry
+import Stereo
 import Imaging
 import Synthesis
 
@@ -32,5 +34,19 @@ enum CalibrationInputs {
             }
             return CameraObservations(id: camera.id, imageWidth: camera.camera.imageWidth, imageHeight: camera.camera.imageHeight, views: views)
         }
+    }()
+}
+
+/// The first camera pair of `threeCameraRig()`, rectified, with a 5 MP gray picture.
+enum RectificationInputs {
+    static let pair: (StereoRectification, PinholeCamera) = {
+        let rig = threeCameraRig()
+        let cam2FromCam1 = rig[1].1 * rig[0].1.inverse
+        return (StereoRectification(camera1: rig[0].0, camera2: rig[1].0, cam2FromCam1: cam2FromCam1), rig[1].0)
+    }()
+    static let map = RectificationMap(pair.0, camera: 2, original: pair.1)
+    static let image: Image<Float> = {
+        let picture = clinicalPicture().grayscale()
+        return Image(width: picture.width, height: picture.height, layout: .gray, pixels: picture.pixels.map { Float($0) })
     }()
 }

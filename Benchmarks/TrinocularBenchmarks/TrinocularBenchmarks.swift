@@ -1,5 +1,6 @@
 import Benchmark
 import Calibration
+import Stereo
 import Geometry
 import Imaging
 import LinearAlgebra
@@ -134,5 +135,19 @@ let benchmarks: @Sendable () -> Void = {
         let observations = CalibrationInputs.observations
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { blackHole(try RigCalibrator.calibrate(objectPoints: CalibrationInputs.objectPoints, cameras: observations)) }
+    }
+
+    // Rectification of the sample rig's first pair at 5 MP: the map (once per rig) and the
+    // bilinear remap (every capture, every camera of a pair).
+    Benchmark("Rectification map 5 MP (undistort + rectify, once per rig)",
+              configuration: .init(metrics: [.wallClock, .peakMemoryResident], maxDuration: .seconds(5), maxIterations: 10)) { benchmark in
+        let (pair, camera) = RectificationInputs.pair
+        for _ in benchmark.scaledIterations { blackHole(RectificationMap(pair, camera: 2, original: camera)) }
+    }
+    Benchmark("Rectify 5 MP gray (bilinear remap through the map)",
+              configuration: .init(metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(5), maxIterations: 30)) { benchmark in
+        let map = RectificationInputs.map, image = RectificationInputs.image
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(map.remap(image)) }
     }
 }
