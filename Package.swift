@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Synthesis", targets: ["Synthesis"]),
         .library(name: "Calibration", targets: ["Calibration"]),
         .library(name: "Stereo", targets: ["Stereo"]),
+        .library(name: "Reconstruction", targets: ["Reconstruction"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,6 +42,7 @@ let package = Package(
         // Runs the stages in order; shared by the CLI and batch work.
         .target(name: "Calibration", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange"]),
         .target(name: "Stereo", dependencies: ["Geometry", "LinearAlgebra", "Imaging"]),
+        .target(name: "Reconstruction", dependencies: ["Stereo", "Geometry", "LinearAlgebra"]),
         .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra"]),
         .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange"]),
 
@@ -62,6 +64,7 @@ let package = Package(
         // (TRINOCULAR_ACCURACY=1); skipped in the debug run.
         .testTarget(name: "AccuracyTests", dependencies: ["Calibration", "Synthesis", "TestSupport"]),
         .testTarget(name: "StereoTests", dependencies: ["Stereo", "TestSupport"]),
+        .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "TestSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",
@@ -71,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "TrinocularBenchmarks",
             dependencies: [
-                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Stereo", "Synthesis",
+                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Reconstruction", "Stereo", "Synthesis",
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/TrinocularBenchmarks",

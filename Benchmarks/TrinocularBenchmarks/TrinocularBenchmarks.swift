@@ -1,5 +1,6 @@
 import Benchmark
 import Calibration
+import Reconstruction
 import Stereo
 import Geometry
 import Imaging
@@ -149,5 +150,24 @@ let benchmarks: @Sendable () -> Void = {
         let map = RectificationInputs.map, image = RectificationInputs.image
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { blackHole(map.remap(image)) }
+    }
+
+    // Linear triangulation (DLT, one 6×4 SVD per point) of 100 k points seen by the
+    // three cameras of the sample rig.
+    Benchmark("Triangulate 100 k points from 3 views (DLT, LAPACK SVD, parallel)",
+              configuration: .init(metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(10), maxIterations: 10)) { benchmark in
+        let rig = threeCameraRig()
+        let projections = rig.map { ProjectionMatrix($0.0, camFromWorld: $0.1) }
+        let points = (0..<100_000).map { i -> SIMD3<Double> in
+            let u = Double(i % 400) / 400 - 0.5, v = Double(i / 400) / 250 - 0.5
+            return SIMD3(200 * u, 200 * v, 600 - 80 * (1 - 4 * (u * u + v * v)))
+        }
+        let pixels = projections.map { p in points.map { x -> SIMD2<Double> in
+            let r = p.rows, h = SIMD4(x.x, x.y, x.z, 1)
+            let w = (SIMD4(r[8], r[9], r[10], r[11]) * h).sum()
+            return SIMD2((SIMD4(r[0], r[1], r[2], r[3]) * h).sum(), (SIMD4(r[4], r[5], r[6], r[7]) * h).sum()) / w
+        } }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(Triangulation.linear(projections, pixels: pixels)) }
     }
 }
