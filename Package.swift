@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Synthesis", "TestSupport"]),
         // Full-size (5 MP) accuracy checks: run in release mode by scripts/test
         // (TRINOCULAR_ACCURACY=1); skipped in the debug run.
-        .testTarget(name: "AccuracyTests", dependencies: ["Calibration", "Synthesis", "TestSupport"]),
+        .testTarget(name: "AccuracyTests", dependencies: ["Calibration", "Stereo", "Synthesis", "TestSupport"]),
         .testTarget(name: "StereoTests", dependencies: ["Stereo", "TestSupport"]),
         .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "TestSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),

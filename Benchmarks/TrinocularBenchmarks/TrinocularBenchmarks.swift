@@ -170,4 +170,18 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { blackHole(Triangulation.linear(projections, pixels: pixels)) }
     }
+
+    // Semi-global matching (census 9×7, 8 paths, both directions for the left–right check)
+    // of a 450×375 pair over 64 disparities: Middlebury cones' size. OpenCV StereoSGBM
+    // (SGBM_3WAY, 1 thread) takes 16.8 ms on it (shared/data/README.md).
+    Benchmark("SGM 450×375, 64 disparities, 8 paths (census, both directions)",
+              configuration: .init(metrics: [.wallClock, .peakMemoryResident], maxDuration: .seconds(10), maxIterations: 20)) { benchmark in
+        let w = 450, h = 375
+        var state: UInt64 = 5
+        let texture = (0..<((w + 40) * h)).map { _ -> Float in state = state &* 6364136223846793005 &+ 1442695040888963407; return Float(state >> 56) }
+        let left = Image<Float>(width: w, height: h, layout: .gray, pixels: (0..<(w * h)).map { texture[($0 / w) * (w + 40) + $0 % w + 30] })
+        let right = Image<Float>(width: w, height: h, layout: .gray, pixels: (0..<(w * h)).map { texture[($0 / w) * (w + 40) + $0 % w + 10] })
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try SemiGlobalMatcher.match(left: left, right: right)) }
+    }
 }
