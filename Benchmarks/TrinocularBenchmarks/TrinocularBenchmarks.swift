@@ -162,11 +162,7 @@ let benchmarks: @Sendable () -> Void = {
             let u = Double(i % 400) / 400 - 0.5, v = Double(i / 400) / 250 - 0.5
             return SIMD3(200 * u, 200 * v, 600 - 80 * (1 - 4 * (u * u + v * v)))
         }
-        let pixels = projections.map { p in points.map { x -> SIMD2<Double> in
-            let r = p.rows, h = SIMD4(x.x, x.y, x.z, 1)
-            let w = (SIMD4(r[8], r[9], r[10], r[11]) * h).sum()
-            return SIMD2((SIMD4(r[0], r[1], r[2], r[3]) * h).sum(), (SIMD4(r[4], r[5], r[6], r[7]) * h).sum()) / w
-        } }
+        let pixels = projections.map { p in points.map { p.project($0)! } }
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { blackHole(Triangulation.linear(projections, pixels: pixels)) }
     }

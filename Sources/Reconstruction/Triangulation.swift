@@ -25,6 +25,14 @@ public struct ProjectionMatrix: Sendable, Equatable {
     }
 
     @inlinable func row(_ i: Int) -> SIMD4<Double> { SIMD4(rows[4 * i], rows[4 * i + 1], rows[4 * i + 2], rows[4 * i + 3]) }
+
+    /// The pixel where X (mm, world frame) projects; nil behind the camera (depth ≤ 0).
+    public func project(_ x: SIMD3<Double>) -> SIMD2<Double>? {
+        let h = SIMD4(x.x, x.y, x.z, 1)
+        let w = (row(2) * h).sum()
+        guard w > 0 else { return nil }
+        return SIMD2((row(0) * h).sum(), (row(1) * h).sum()) / w
+    }
 }
 
 /// Linear triangulation (DLT; Hartley & Zisserman, "Multiple View Geometry", 2nd ed.,
@@ -73,11 +81,9 @@ public enum Triangulation {
         return out
     }
 
-    /// Reprojection error (px) of X in a view.
+    /// Reprojection error (px) of X in a view; infinite behind the camera.
     public static func reprojectionError(_ x: SIMD3<Double>, _ p: ProjectionMatrix, _ pixel: SIMD2<Double>) -> Double {
-        let h = SIMD4(x.x, x.y, x.z, 1)
-        let w = (p.row(2) * h).sum()
-        let u = SIMD2((p.row(0) * h).sum(), (p.row(1) * h).sum()) / w
+        guard let u = p.project(x) else { return .infinity }
         return ((u - pixel) * (u - pixel)).sum().squareRoot()
     }
 }

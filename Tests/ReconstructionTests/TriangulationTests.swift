@@ -55,14 +55,14 @@ import Testing
         for (p, px) in zip(projections, pixels) { #expect(Triangulation.reprojectionError(three, p, px) < 1e-6) }
         // The same camera twice: every point on the ray fits, so there is no answer.
         #expect(Triangulation.linear([projections[0], projections[0]], [pixels[0], pixels[0]]) == nil)
-        // A point behind the cameras is refused, not returned.
-        let behind = SIMD3<Double>(0, 0, -500)
-        let h = SIMD4(behind.x, behind.y, behind.z, 1)
+        // A point behind the cameras is refused, not returned: its pixels (the projective
+        // image of a point behind, as P·X gives them) are fed in directly.
+        let behind = SIMD4<Double>(0, 0, -500, 1)
         let flipped = projections.map { p -> SIMD2<Double> in
-            let r = p.rows
-            let w = (SIMD4(r[8], r[9], r[10], r[11]) * h).sum()
-            return SIMD2((SIMD4(r[0], r[1], r[2], r[3]) * h).sum(), (SIMD4(r[4], r[5], r[6], r[7]) * h).sum()) / w
+            let r = p.rows, w = (SIMD4(r[8], r[9], r[10], r[11]) * behind).sum()
+            return SIMD2((SIMD4(r[0], r[1], r[2], r[3]) * behind).sum(), (SIMD4(r[4], r[5], r[6], r[7]) * behind).sum()) / w
         }
+        #expect(projections[0].project(SIMD3(0, 0, -500)) == nil)
         #expect(Triangulation.linear(projections, flipped) == nil)
     }
 }
