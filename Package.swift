@@ -42,19 +42,19 @@ let package = Package(
         // Runs the stages in order; shared by the CLI and batch work.
         .target(name: "Calibration", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange"]),
         .target(name: "Stereo", dependencies: ["Geometry", "LinearAlgebra", "Imaging"]),
-        .target(name: "Reconstruction", dependencies: ["Stereo", "Geometry", "LinearAlgebra"]),
+        .target(name: "Reconstruction", dependencies: ["Stereo", "Geometry", "LinearAlgebra", "Imaging"]),
         .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra"]),
-        .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange"]),
+        .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange", "Stereo", "Reconstruction"]),
 
         .executableTarget(
             name: "TrinocularCLI",
             dependencies: [
-                "Pipeline", "Synthesis", "Calibration",
+                "Pipeline", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Tests mirror the modules; TestSupport holds shared helpers and data paths.
-        .target(name: "TestSupport", dependencies: ["Geometry", "Imaging", "Synthesis"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Geometry", "Imaging", "Synthesis", "LinearAlgebra"], path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Synthesis", "TestSupport"]),
         // Full-size (5 MP) accuracy checks: run in release mode by scripts/test
         // (TRINOCULAR_ACCURACY=1); skipped in the debug run.
-        .testTarget(name: "AccuracyTests", dependencies: ["Calibration", "Stereo", "Synthesis", "TestSupport"]),
+        .testTarget(name: "AccuracyTests", dependencies: ["Calibration", "Stereo", "Synthesis", "Pipeline", "Reconstruction", "TestSupport"]),
         .testTarget(name: "StereoTests", dependencies: ["Stereo", "TestSupport"]),
         .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "TestSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),

@@ -76,6 +76,13 @@ public struct DisparityMap: Sendable {
 /// range (`MatchingOptions`) for large images.
 public enum SemiGlobalMatcher {
     public static func match(left: Image<Float>, right: Image<Float>, options: MatchingOptions = .init()) throws -> DisparityMap {
+        try matchBothWays(left: left, right: right, options: options).left
+    }
+
+    /// Disparity maps of both images, each checked against the other: `left` as
+    /// `match` returns it, and `right` with the right image as reference (its
+    /// disparities are positive too: the left match of right pixel x is x + d).
+    public static func matchBothWays(left: Image<Float>, right: Image<Float>, options: MatchingOptions = .init()) throws -> (left: DisparityMap, right: DisparityMap) {
         try options.validate()
         guard left.width == right.width, left.height == right.height, left.layout == .gray, right.layout == .gray else {
             throw MatchingError.sizeMismatch("the rectified pair must be two gray images of one size (\(left.width)×\(left.height) and \(right.width)×\(right.height))")
@@ -84,21 +91,41 @@ public enum SemiGlobalMatcher {
         // Each image as the reference in turn: the right one through the mirrored pair
         // (rows reversed, the images swapped), where its disparities are positive too.
         var (disparity, confidence) = oneWay(left: left, right: right, options: options)
-        let (mirroredRight, _) = oneWay(left: mirrored(right), right: mirrored(left), options: options)
-        let rightDisparity = mirrored(mirroredRight, width: w, height: h)
-        if options.medianFilter { disparity = median3x3(disparity, width: w, height: h) }
-        // Left–right consistency: the right image's disparity at the match agrees.
+        let (mirroredRight, mirroredConfidence) = oneWay(left: mirrored(right), right: mirrored(left), options: options)
+        var rightDisparity = mirrored(mirroredRight, width: w, height: h)
+        var rightConfidence = mirrored(mirroredConfidence, width: w, height: h)
+        if options.medianFilter {
+            disparity = median3x3(disparity, width: w, height: h)
+            rightDisparity = median3x3(rightDisparity, width: w, height: h)
+        }
+        // Left–right consistency: the other image's disparity at the match agrees.
+        let checkedLeft = consistent(disparity, confidence, against: rightDisparity, direction: -1, width: w, height: h, tolerance: options.leftRightTolerance)
+        let checkedRight = consistent(rightDisparity, rightConfidence, against: disparity, direction: 1, width: w, height: h, tolerance: options.leftRightTolerance)
+        (disparity, confidence) = checkedLeft
+        (rightDisparity, rightConfidence) = checkedRight
+        if options.speckleSize > 0 {
+            removeSpeckles(&disparity, &confidence, width: w, height: h, maximumSize: options.speckleSize)
+            removeSpeckles(&rightDisparity, &rightConfidence, width: w, height: h, maximumSize: options.speckleSize)
+        }
+        return (DisparityMap(width: w, height: h, disparity: disparity, confidence: confidence),
+                DisparityMap(width: w, height: h, disparity: rightDisparity, confidence: rightConfidence))
+    }
+
+    /// Keeps the disparities whose match in the other image (x + direction · d) carries a
+    /// disparity within `tolerance` px of theirs.
+    static func consistent(_ disparity: [Float], _ confidence: [Float], against other: [Float], direction: Int,
+                           width w: Int, height h: Int, tolerance: Double) -> ([Float], [Float]) {
+        var d = disparity, c = confidence
         for y in 0..<h {
-            for x in 0..<w where !disparity[y * w + x].isNaN {
-                let d = Double(disparity[y * w + x])
-                let xr = Int((Double(x) - d).rounded())
-                guard xr >= 0, xr < w, case let e = rightDisparity[y * w + xr], !e.isNaN, abs(Double(e) - d) <= options.leftRightTolerance else {
-                    disparity[y * w + x] = .nan; confidence[y * w + x] = 0; continue
+            for x in 0..<w where !d[y * w + x].isNaN {
+                let v = Double(d[y * w + x])
+                let xo = Int((Double(x) + Double(direction) * v).rounded())
+                guard xo >= 0, xo < w, case let e = other[y * w + xo], !e.isNaN, abs(Double(e) - v) <= tolerance else {
+                    d[y * w + x] = .nan; c[y * w + x] = 0; continue
                 }
             }
         }
-        if options.speckleSize > 0 { removeSpeckles(&disparity, &confidence, width: w, height: h, maximumSize: options.speckleSize) }
-        return DisparityMap(width: w, height: h, disparity: disparity, confidence: confidence)
+        return (d, c)
     }
 
     /// An image with its rows reversed.

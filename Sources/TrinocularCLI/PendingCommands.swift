@@ -4,15 +4,6 @@ import ArgumentParser
 // arguments so that `--help` already shows how it will be used, and fails with exit
 // status 1 and a clear message until its stage lands.
 
-struct Reconstruct: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Reconstruct a metric surface (mm) from a capture folder (not yet available).")
-    @Argument(help: ArgumentHelp("The capture folder.", valueName: "CAPTURE-FOLDER")) var capture: String
-    @Option(help: ArgumentHelp("Rig file to use instead of the folder's rig.json.", valueName: "PATH")) var rig: String?
-    @Option(help: ArgumentHelp("Output folder.", valueName: "OUT-FOLDER")) var out: String
-    func run() throws { throw StageUnavailable(verb: "reconstruct") }
-}
-
 struct Measure: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure distances, areas and volumes on a mesh (not yet available).")

@@ -62,6 +62,10 @@ enum TrinocularMain {
             // determine the camera from enough views is the work failing.
             if case .tooFewViews = e { fail("error: \(e)", status: ExitStatus.badInput) }
             fail("error: \(e)", status: ExitStatus.workFailed)
+        case let e as ReconstructionError:
+            fail("error: \(e)", status: e.badInput ? ExitStatus.badInput : ExitStatus.workFailed)
+        case is OutputError:
+            fail("error: \(error)", status: ExitStatus.workFailed)
         case is StageUnavailable:
             fail("error: \(error)", status: ExitStatus.workFailed)
         case let e as SynthesisError:

@@ -1,0 +1,246 @@
+import Dispatch
+import Foundation
+import Geometry
+import Imaging
+import Reconstruction
+import Stereo
+
+/// How `Reconstructor` turns a capture into a point cloud.
+public struct ReconstructionOptions: Sendable {
+    /// Which camera pairs are matched.
+    public enum Pairs: String, Sendable, CaseIterable {
+        /// Each camera with the next in the rig's order (cam0–cam1, cam1–cam2, …).
+        case neighbours
+        /// Every pair whose optical axes are within 60° of each other.
+        case all
+    }
+
+    /// Distances (mm from the rig's first camera) where the subject may be; nil: the
+    /// capture's `workingRange`, else `defaultWorkingRange`.
+    public var workingRange: ClosedRange<Double>?
+    public static let defaultWorkingRange: ClosedRange<Double> = 600...1600
+    public var pairs = Pairs.neighbours
+    public var matching = DenseMatchingOptions()
+    public var surface = SurfaceEstimation.Options()
+    /// The largest reprojection error (px) three views may show for a point they share.
+    public var threeViewTolerance = 1.0
+    /// Down-sample the fused cloud to one point per voxel of this size (mm); nil keeps all.
+    public var voxelSize: Double?
+    /// Keep each pair's disparity map in the result (for `--save-disparities`).
+    public var keepDisparities = false
+
+    public init() {}
+}
+
+/// Why a capture could not be reconstructed. `badInput` cases are the capture's fault.
+public struct ReconstructionError: Error, CustomStringConvertible {
+    public var file: String
+    public var problem: String
+    /// True when the input is at fault (exit status 2), false when the work failed.
+    public var badInput: Bool
+    public var description: String { "\(file): \(problem)" }
+}
+
+/// What was done for one camera pair.
+public struct PairReport: Sendable {
+    public var cameras: [String]
+    public var disparityRange: ClosedRange<Int>
+    public var pyramidLevels: Int
+    /// Pixels of the left rectified image with a disparity, and their share of the image.
+    public var matchedPixels: Int
+    public var density: Double
+    /// Points this pair contributes to the fused cloud (after duplicates and outliers).
+    public var points: Int
+    /// Points confirmed (and re-solved) by a third camera, and points a third camera
+    /// contradicted (removed), with the RMS reprojection error of the confirmed ones (px).
+    public var threeView: Int
+    public var threeViewRejected: Int
+    public var threeViewRMS: Double?
+    /// Points dropped as outliers of their neighbourhood, and as duplicates of another
+    /// pair's three-view points.
+    public var outliers: Int
+    public var duplicates: Int
+    public var seconds: [(stage: String, seconds: Double)]
+}
+
+/// The reconstruction of one capture.
+public struct ReconstructionResult: Sendable {
+    public var cloud: PointCloud
+    public var pairs: [PairReport]
+    public var workingRange: ClosedRange<Double>
+    /// Points removed for lying outside the working range.
+    public var outsideWorkingRange: Int
+    public var seconds: [(stage: String, seconds: Double)]
+    public var warnings: [String]
+    /// Per pair (left camera id, right camera id, map), when asked for.
+    public var disparities: [(left: String, right: String, map: DisparityMap)]
+}
+
+/// Capture → metric point cloud: rectify each camera pair, match it coarse to fine,
+/// triangulate, confirm points by a third camera, estimate normals and remove outliers,
+/// fuse, and keep the working range.
+public enum Reconstructor {
+    public static func run(_ capture: Capture, options: ReconstructionOptions = ReconstructionOptions(),
+                           progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> ReconstructionResult {
+        let rig = capture.rig
+        guard rig.cameras.count >= 2 else {
+            throw ReconstructionError(file: capture.rigSource.url.path,
+                                      problem: "the rig has \(rig.cameras.count) camera; reconstruction needs two or more calibrated together", badInput: true)
+        }
+        let range = options.workingRange ?? capture.manifest?.workingRange.map { $0[0]...$0[1] } ?? ReconstructionOptions.defaultWorkingRange
+        var seconds: [(String, Double)] = []
+        var warnings = capture.warnings
+        var clock = Date()
+        func lap(_ stage: String) -> Double {
+            let now = Date(), s = now.timeIntervalSince(clock); clock = now
+            seconds.append((stage, s)); return s
+        }
+
+        // Images: colour for the points, gray (0…255) for matching. Blank ones are refused.
+        var colour: [Image<UInt8>] = [], gray: [Image<Float>] = []
+        for view in capture.views {
+            let image = try ImageFile.read(view.file).eightBit
+            let g = image.grayscale()
+            let (lo, hi) = g.pixels.reduce((UInt8.max, UInt8.min)) { (min($0.0, $1), max($0.1, $1)) }
+            if Int(hi) - Int(lo) < 4 {
+                throw ReconstructionError(file: view.file.path,
+                                          problem: "the image is blank (every pixel within \(Int(hi) - Int(lo)) grey levels of \(lo)): did camera '\(view.cameraID)' fire, and was the lens uncovered?",
+                                          badInput: true)
+            }
+            colour.append(image.layout == .rgb ? image : image)
+            gray.append(Image(width: g.width, height: g.height, layout: .gray, pixels: g.pixels.map { Float($0) }))
+        }
+        progress(String(format: "read %d images (%.1f s)", capture.views.count, lap("read images")))
+
+        // Pairs: rectification, matching.
+        let pairIndices = selectPairs(rig, options.pairs)
+        var pairs: [StereoPair] = [], maps: [DisparityMap] = [], reports: [PairReport] = []
+        for (a, b) in pairIndices {
+            let pairClock = Date()
+            var stageClock = Date()
+            var pairSeconds: [(String, Double)] = []
+            func pairLap(_ stage: String) -> Double {
+                let now = Date(), s = now.timeIntervalSince(stageClock); stageClock = now
+                pairSeconds.append((stage, s)); return s
+            }
+            let pair = StereoPair(rig: rig, a, b)
+            let name = "\(rig.cameras[pair.left].id)–\(rig.cameras[pair.right].id)"
+            guard pair.rectification.isHorizontal else {
+                warnings.append("pair \(name) is one camera above the other; vertical pairs are not matched yet")
+                continue
+            }
+            guard let disparities = pair.disparityRange(rig: rig, distances: range), disparities.upperBound > max(0, disparities.lowerBound) else {
+                warnings.append("pair \(name): no disparity fits the working range \(Int(range.lowerBound))–\(Int(range.upperBound)) mm")
+                continue
+            }
+            let left = pair.leftMap.remap(gray[pair.left]), right = pair.rightMap.remap(gray[pair.right])
+            _ = pairLap("rectify")
+            var matching = options.matching
+            matching.disparities = max(0, disparities.lowerBound)...disparities.upperBound
+            let matched = try CoarseToFineMatcher.match(left: left, right: right, options: matching)
+            let t = pairLap("match")
+            let count = matched.left.disparity.lazy.filter { !$0.isNaN }.count
+            progress(String(format: "pair %@: disparities %d–%d px, %d pyramid levels, %.0f %% of pixels matched (%.1f s)",
+                            name, matching.disparities.lowerBound, matching.disparities.upperBound, matched.levels,
+                            100 * Double(count) / Double(left.pixelCount), Date().timeIntervalSince(pairClock)))
+            _ = t
+            if count == 0 { warnings.append("pair \(name) matched no pixels (no texture in common, or the subject outside the working range)") }
+            pairs.append(pair); maps.append(matched.left)
+            reports.append(PairReport(cameras: [rig.cameras[pair.left].id, rig.cameras[pair.right].id], disparityRange: matching.disparities,
+                                      pyramidLevels: matched.levels, matchedPixels: count, density: Double(count) / Double(left.pixelCount),
+                                      points: 0, threeView: 0, threeViewRejected: 0, threeViewRMS: nil, outliers: 0, duplicates: 0,
+                                      seconds: pairSeconds))
+        }
+        _ = lap("rectify and match")
+        guard !pairs.isEmpty else {
+            throw ReconstructionError(file: capture.rigSource.url.path, problem: "no camera pair of this rig can be matched: \(warnings.joined(separator: "; "))", badInput: true)
+        }
+
+        // Triangulation; normals and outliers on each pair's full grid; third-view
+        // confirmation (which also finds the duplicates between pairs); fusion.
+        var organized = zip(pairs, maps).map { OrganizedPoints(pair: $0, disparity: $1) }
+        var normals: [[SIMD3<Float>]] = []
+        for k in pairs.indices {
+            let (n, removed) = SurfaceEstimation.normals(&organized[k], viewpoint: rig.cameras[pairs[k].left].centre, options: options.surface)
+            normals.append(n)
+            reports[k].outliers = removed
+            maps[k].disparity = organized[k].disparity
+        }
+        var consumed = maps.map { [Bool](repeating: false, count: $0.width * $0.height) }
+        for a in pairs.indices {
+            for b in pairs.indices where b != a && (pairs[b].left == pairs[a].right || pairs[b].left == pairs[a].left) {
+                let counts = MultiViewRefinement.refine(&organized[a], pair: pairs[a], other: pairs[b], otherDisparity: maps[b],
+                                                        rig: rig, consumed: &consumed[b], tolerance: options.threeViewTolerance)
+                reports[a].threeView += counts.refined
+                reports[a].threeViewRejected += counts.rejected
+                reports[a].threeViewRMS = counts.rms
+                // Points of b confirmed (or contradicted) through a's are duplicates.
+                var duplicates = 0
+                for i in consumed[b].indices where consumed[b][i] && !organized[b].positions[i].x.isNaN {
+                    duplicates += 1
+                    organized[b].positions[i] = SIMD3(repeating: .nan); organized[b].disparity[i] = .nan
+                }
+                reports[b].duplicates += duplicates
+            }
+        }
+        progress(String(format: "triangulated, confirmed by a third view where one sees (%.1f s)", lap("triangulate, normals, confirm")))
+        var cloud = PointCloud()
+        for k in pairs.indices {
+            let pair = pairs[k]
+            var part = PointCloud()
+            let image = colour[pair.left]
+            for i in organized[k].positions.indices where !organized[k].positions[i].x.isNaN {
+                part.positions.append(organized[k].positions[i])
+                part.normals.append(normals[k][i])
+                part.views.append(organized[k].views[i])
+                // Colour from the left camera's original image at the point's pixel (nearest).
+                let s = pair.leftMap.source[i]
+                let x = min(max(Int(s.x.rounded()), 0), image.width - 1), y = min(max(Int(s.y.rounded()), 0), image.height - 1)
+                if image.layout == .gray {
+                    let v = image.pixels[y * image.width + x]; part.colors.append(SIMD3(v, v, v))
+                } else {
+                    let c = image.layout.channels, j = (y * image.width + x) * c
+                    part.colors.append(SIMD3(image.pixels[j], image.pixels[j + 1], image.pixels[j + 2]))
+                }
+            }
+            reports[k].points = part.count
+            cloud.append(part)
+        }
+        let before = cloud.count
+        cloud = cloud.within(range, of: rig.cameras[0].centre)
+        let outside = before - cloud.count
+        if let size = options.voxelSize { cloud = cloud.voxelDownsampled(size: size) }
+        progress(String(format: "fused %d points (%.1f s)", cloud.count, lap("fusion")))
+        for (k, report) in reports.enumerated() where report.points == 0 {
+            warnings.append("pair \(report.cameras.joined(separator: "–")) produced no points")
+            _ = k
+        }
+        if cloud.isEmpty {
+            let pairNames = reports.map { $0.cameras.joined(separator: "–") }.joined(separator: ", ")
+            throw ReconstructionError(file: capture.folder.path,
+                                      problem: "no surface point was found (pairs \(pairNames.isEmpty ? "none usable" : pairNames)): are the images of this rig, with a textured subject \(Int(range.lowerBound))–\(Int(range.upperBound)) mm from the first camera? (--working-range sets another)",
+                                      badInput: true)
+        }
+        return ReconstructionResult(cloud: cloud, pairs: reports, workingRange: range, outsideWorkingRange: outside,
+                                    seconds: seconds, warnings: warnings,
+                                    disparities: options.keepDisparities ? zip(pairs, maps).map { (rig.cameras[$0.left].id, rig.cameras[$0.right].id, $1) } : [])
+    }
+
+    /// The camera pairs to match, as rig indices.
+    static func selectPairs(_ rig: Rig, _ which: ReconstructionOptions.Pairs) -> [(Int, Int)] {
+        let n = rig.cameras.count
+        switch which {
+        case .neighbours:
+            return (0..<(n - 1)).map { ($0, $0 + 1) }
+        case .all:
+            var out: [(Int, Int)] = []
+            for a in 0..<n {
+                for b in (a + 1)..<n {
+                    let za = rig.cameras[a].camFromWorld.rotation.matrix.row2, zb = rig.cameras[b].camFromWorld.rotation.matrix.row2
+                    if (za * zb).sum() > cos(60 * Double.pi / 180) { out.append((a, b)) }
+                }
+            }
+            return out
+        }
+    }
+}

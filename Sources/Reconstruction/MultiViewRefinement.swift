@@ -1,0 +1,145 @@
+import Dispatch
+import Foundation
+import Geometry
+import LinearAlgebra
+import Stereo
+
+/// Points seen by three cameras: a pair's point is followed into a neighbouring pair that
+/// shares one of its cameras (through that pair's disparities) to the third camera, then
+/// solved from all three views and checked against each.
+public enum MultiViewRefinement {
+    /// What one refinement did.
+    public struct Counts: Sendable, Equatable {
+        /// Points solved from three views and kept.
+        public var refined = 0
+        /// Points whose three views disagreed by more than the tolerance: dropped, with the
+        /// other pair's point at the same place.
+        public var rejected = 0
+        /// RMS reprojection error of the refined points over their three views (px).
+        public var rms: Double?
+        public init() {}
+    }
+
+    /// Refines `points` of `pair` with the disparities of `other` (which must share a
+    /// camera with `pair`, as its left camera). Points that three views confirm get
+    /// `views = 3`; their counterparts in `other` are marked in `consumed` (they would be
+    /// duplicates). Pixels of `other` whose point three views contradict are marked too.
+    ///
+    /// - Parameter tolerance: the largest reprojection error (px) in any of the three views.
+    public static func refine(_ points: inout OrganizedPoints, pair: StereoPair, other: StereoPair, otherDisparity: DisparityMap,
+                              rig: Rig, consumed: inout [Bool], tolerance: Double = 1.0) -> Counts {
+        let sharedIsRight: Bool
+        if other.left == pair.right { sharedIsRight = true } else if other.left == pair.left { sharedIsRight = false } else { return Counts() }
+        guard pair.rectification.isHorizontal, other.rectification.isHorizontal else { return Counts() }
+        let third = other.right
+        guard third != pair.left, third != pair.right else { return Counts() }
+        let w = points.width, h = points.height, ow = otherDisparity.width, oh = otherDisparity.height
+        let cams = [rig.cameras[pair.left], rig.cameras[pair.right], rig.cameras[third]]
+        // Per pixel: the refined point (NaN: none), and the other pair's pixel (−1: none);
+        // `agreed` false where the views disagreed.
+        var refined = [SIMD3<Float>](repeating: SIMD3(repeating: .nan), count: w * h)
+        var otherPixel = [Int32](repeating: -1, count: w * h)
+        var agreed = [Bool](repeating: false, count: w * h)
+        var squaredError = [Float](repeating: 0, count: w * h)
+        points.disparity.withUnsafeBufferPointer { dp in
+            refined.withUnsafeMutableBufferPointer { rp in
+                otherPixel.withUnsafeMutableBufferPointer { op in
+                    agreed.withUnsafeMutableBufferPointer { ap in
+                      squaredError.withUnsafeMutableBufferPointer { ep in
+                        let e = UnsafeSendable(ep.baseAddress!)
+                        let d = UnsafeSendable(UnsafeMutablePointer(mutating: dp.baseAddress!)), r = UnsafeSendable(rp.baseAddress!)
+                        let o = UnsafeSendable(op.baseAddress!), a = UnsafeSendable(ap.baseAddress!)
+                        DispatchQueue.concurrentPerform(iterations: h) { y in
+                            for x in 0..<w {
+                                let disparity = Double(d.pointer![y * w + x])
+                                guard !disparity.isNaN,
+                                      let pl = pair.originalPixel(rectified: SIMD2(Double(x), Double(y)), camera: 1),
+                                      let pr = pair.originalPixel(rectified: SIMD2(Double(x) - disparity, Double(y)), camera: 2),
+                                      let rb = other.rectifiedPixel(original: sharedIsRight ? pr : pl, camera: 1, rig: rig),
+                                      let db = bilinear(otherDisparity.disparity, width: ow, height: oh, at: rb),
+                                      let pk = other.originalPixel(rectified: SIMD2(rb.x - db, rb.y), camera: 2)
+                                else { continue }
+                                let nearest = Int(rb.y.rounded()) * ow + Int(rb.x.rounded())
+                                o.pointer![y * w + x] = Int32(nearest)
+                                guard let x3 = linear(cams, [pl, pr, pk]) else { continue }
+                                var worst = 0.0, sum = 0.0
+                                for (camera, pixel) in zip(cams, [pl, pr, pk]) {
+                                    guard let p = camera.camera.project(x3, camFromWorld: camera.camFromWorld) else { worst = .infinity; break }
+                                    let e2 = ((p - pixel) * (p - pixel)).sum()
+                                    worst = max(worst, e2.squareRoot()); sum += e2
+                                }
+                                guard worst <= tolerance else { continue }
+                                e.pointer![y * w + x] = Float(sum / 3)
+                                a.pointer![y * w + x] = true
+                                r.pointer![y * w + x] = SIMD3<Float>(x3)
+                            }
+                        }
+                      }
+                    }
+                }
+            }
+        }
+        var counts = Counts()
+        var sumSquares = 0.0
+        for i in 0..<(w * h) where otherPixel[i] >= 0 {
+            consumed[Int(otherPixel[i])] = true
+            if agreed[i] {
+                points.positions[i] = refined[i]; points.views[i] = 3; counts.refined += 1
+                sumSquares += Double(squaredError[i])
+            } else {
+                points.positions[i] = SIMD3(repeating: .nan); points.disparity[i] = .nan; counts.rejected += 1
+            }
+        }
+        if counts.refined > 0 { counts.rms = (sumSquares / Double(counts.refined)).squareRoot() }
+        return counts
+    }
+
+    /// A disparity between pixels: bilinear where the four neighbours have one and agree
+    /// within 1 px; nil otherwise.
+    static func bilinear(_ d: [Float], width w: Int, height h: Int, at p: SIMD2<Double>) -> Double? {
+        guard p.x >= 0, p.y >= 0, p.x < Double(w - 1), p.y < Double(h - 1) else { return nil }
+        let x0 = Int(p.x), y0 = Int(p.y), fx = Float(p.x) - Float(x0), fy = Float(p.y) - Float(y0)
+        let a = d[y0 * w + x0], b = d[y0 * w + x0 + 1], c = d[(y0 + 1) * w + x0], e = d[(y0 + 1) * w + x0 + 1]
+        guard !a.isNaN, !b.isNaN, !c.isNaN, !e.isNaN, max(max(a, b), max(c, e)) - min(min(a, b), min(c, e)) <= 1 else { return nil }
+        return Double((a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + e * fx) * fy)
+    }
+
+    /// Linear triangulation from N views given as original (distorted) pixels: each view's
+    /// two DLT rows (H&Z §12.2) on undistorted normalized coordinates, scaled by the focal
+    /// length, solved for X with w = 1 by least squares, then once more with each view's
+    /// rows divided by its depth — so the residual approximates the reprojection error.
+    /// Nil if a pixel cannot be undistorted or the rays do not fix a point.
+    public static func linear(_ cameras: [RigCamera], _ pixels: [SIMD2<Double>]) -> SIMD3<Double>? {
+        var rows: [(SIMD3<Double>, Double)] = []
+        rows.reserveCapacity(2 * cameras.count)
+        var weights = [Double](repeating: 1, count: cameras.count)
+        var x = SIMD3<Double>.zero
+        for pass in 0..<2 {
+            rows.removeAll(keepingCapacity: true)
+            for (k, (camera, pixel)) in zip(cameras, pixels).enumerated() {
+                guard let n = camera.camera.unproject(pixel: pixel) else { return nil }
+                let r = camera.camFromWorld.rotation.matrix, t = camera.camFromWorld.translation
+                let f = camera.camera.intrinsics.fx * weights[k]
+                rows.append(((n.x * r.row2 - r.row0) * f, (n.x * t.z - t.x) * f))
+                rows.append(((n.y * r.row2 - r.row1) * f, (n.y * t.z - t.y) * f))
+            }
+            // Normal equations (AᵀA) X = −Aᵀb.
+            var m = Matrix3x3.zero
+            var rhs = SIMD3<Double>.zero
+            for (a, b) in rows {
+                m.row0 += a.x * a; m.row1 += a.y * a; m.row2 += a.z * a
+                rhs -= b * a
+            }
+            guard let inverse = m.inverse, case let solved = inverse * rhs, solved.x.isFinite else { return nil }
+            x = solved
+            if pass == 0 {
+                for (k, camera) in cameras.enumerated() {
+                    let depth = dot(camera.camFromWorld.rotation.matrix.row2, x) + camera.camFromWorld.translation.z
+                    guard depth > 0 else { return nil }
+                    weights[k] = 1 / depth
+                }
+            }
+        }
+        return x
+    }
+}

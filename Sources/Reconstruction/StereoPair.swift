@@ -1,0 +1,119 @@
+import Dispatch
+import Foundation
+import Geometry
+import LinearAlgebra
+import Stereo
+
+/// Two rig cameras set up for dense matching: their rectification (ordered so that
+/// disparities are positive: camera `left` sees the scene further right), the maps that
+/// resample their images, and where rectified camera 1 sits in the rig's world frame.
+public struct StereoPair: Sendable {
+    /// Indices into the rig's cameras: `left` is rectified camera 1, `right` camera 2.
+    public let left: Int
+    public let right: Int
+    public let rectification: StereoRectification
+    public let leftMap: RectificationMap
+    public let rightMap: RectificationMap
+    /// Rectified camera 1's frame → world (mm).
+    public let worldFromRectified: RigidTransform
+
+    /// The pair of rig cameras `a` and `b`, in whichever order gives positive disparities.
+    /// - Precondition: distinct cameras with images of one size.
+    public init(rig: Rig, _ a: Int, _ b: Int) {
+        var (l, r) = (a, b)
+        var rect = StereoPair.rectify(rig, l, r)
+        // Camera 2 should sit at +x (or +y) of camera 1 in the rectified frame: the
+        // baseline in camera 2's frame, (t, 0, 0), then has t < 0.
+        if (rect.isHorizontal ? rect.baseline.x : rect.baseline.y) > 0 {
+            swap(&l, &r)
+            rect = StereoPair.rectify(rig, l, r)
+        }
+        left = l; right = r
+        rectification = rect
+        leftMap = RectificationMap(rect, camera: 1, original: rig.cameras[l].camera)
+        rightMap = RectificationMap(rect, camera: 2, original: rig.cameras[r].camera)
+        let rect1FromWorld = RigidTransform(rotation: rect.rectified1FromCam1, translation: .zero) * rig.cameras[l].camFromWorld
+        worldFromRectified = rect1FromWorld.inverse
+    }
+
+    static func rectify(_ rig: Rig, _ a: Int, _ b: Int) -> StereoRectification {
+        let ca = rig.cameras[a], cb = rig.cameras[b]
+        return StereoRectification(camera1: ca.camera, camera2: cb.camera, cam2FromCam1: cb.camFromWorld * ca.camFromWorld.inverse)
+    }
+
+    /// The disparity range (px) for subjects `distances` mm from the rig's first camera.
+    public func disparityRange(rig: Rig, distances: ClosedRange<Double>) -> ClosedRange<Int>? {
+        let origin = rig.cameras[left].camFromWorld.apply(rig.cameras[0].centre)
+        return rectification.disparityRange(distances: distances, from: origin)
+    }
+
+    /// A pixel of rectified image 1 (or 2), as a pixel of the original image (bilinear
+    /// in the map; nil outside it or where it has no source).
+    public func originalPixel(rectified p: SIMD2<Double>, camera k: Int) -> SIMD2<Double>? {
+        let map = k == 1 ? leftMap : rightMap
+        let w = map.width, h = map.height
+        guard p.x >= 0, p.y >= 0, p.x <= Double(w - 1), p.y <= Double(h - 1) else { return nil }
+        let x0 = min(Int(p.x), w - 2), y0 = min(Int(p.y), h - 2)
+        let fx = Float(p.x - Double(x0)), fy = Float(p.y - Double(y0))
+        let s = map.source
+        let a = s[y0 * w + x0], b = s[y0 * w + x0 + 1], c = s[(y0 + 1) * w + x0], d = s[(y0 + 1) * w + x0 + 1]
+        let v = (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy
+        guard !v.x.isNaN, !v.y.isNaN else { return nil }
+        return SIMD2<Double>(v)
+    }
+
+    /// Where a pixel of the original image of camera k (1 = left, 2 = right) lands in
+    /// its rectified image; nil where the distortion cannot be inverted.
+    public func rectifiedPixel(original p: SIMD2<Double>, camera k: Int, rig: Rig) -> SIMD2<Double>? {
+        let camera = rig.cameras[k == 1 ? left : right].camera
+        guard let n = camera.unproject(pixel: p) else { return nil }
+        let r = (k == 1 ? rectification.rectified1FromCam1 : rectification.rectified2FromCam2).matrix * SIMD3(n.x, n.y, 1)
+        guard r.z > 0 else { return nil }
+        let c = k == 1 ? rectification.principal1 : rectification.principal2
+        return SIMD2(r.x, r.y) / r.z * rectification.focal + c
+    }
+}
+
+/// Points of one pair laid out on rectified image 1's grid (NaN where none): what the
+/// disparities give, before fusion. World frame, mm.
+public struct OrganizedPoints: Sendable {
+    public let width: Int
+    public let height: Int
+    public var positions: [SIMD3<Float>]
+    /// The disparity each point came from (px), NaN where none.
+    public var disparity: [Float]
+    /// Rig views that agree on the point: 2, or 3 and more after `MultiViewRefinement`.
+    public var views: [UInt8]
+
+    public var count: Int { positions.lazy.filter { !$0.x.isNaN }.count }
+
+    /// Triangulates every pixel with a disparity (OpenCV's Q, then to the world frame).
+    public init(pair: StereoPair, disparity map: DisparityMap) {
+        width = map.width; height = map.height
+        let rect = pair.rectification
+        let q = rect.disparityToDepth
+        let r = pair.worldFromRectified.rotation.matrix, t = pair.worldFromRectified.translation
+        let w = map.width
+        var out = [SIMD3<Float>](repeating: SIMD3(repeating: .nan), count: map.width * map.height)
+        map.disparity.withUnsafeBufferPointer { dp in
+            out.withUnsafeMutableBufferPointer { op in
+                let d = UnsafeSendable(UnsafeMutablePointer(mutating: dp.baseAddress!)), o = UnsafeSendable(op.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: map.height) { y in
+                    for x in 0..<w {
+                        let disparity = Double(d.pointer![y * w + x])
+                        guard !disparity.isNaN else { continue }
+                        let u = rect.isHorizontal ? Double(x) : Double(y), v = rect.isHorizontal ? Double(y) : Double(x)
+                        // Q·(u, v, d, 1)
+                        let hw = q[14] * disparity + q[15]
+                        guard hw > 0 else { continue }
+                        let p = SIMD3(u + q[3], v + q[7], q[11]) / hw
+                        o.pointer![y * w + x] = SIMD3<Float>(r * p + t)
+                    }
+                }
+            }
+        }
+        positions = out
+        disparity = map.disparity
+        views = [UInt8](repeating: 2, count: map.width * map.height)
+    }
+}

@@ -1,0 +1,208 @@
+import Dispatch
+import Foundation
+import Imaging
+
+/// Mean and normalization of every (2k + 1)² window of an image, for zero-mean normalized
+/// cross-correlation: ZNCC(p, q) = (Σ a·b − n μa μb) · norm(p) · norm(q), where
+/// norm = 1 / √Σ(v − μ)². `norm` is 0 where the window leaves the image, holds a NaN
+/// (no data) or is flat (σ below a quarter grey level): no match there.
+struct WindowStatistics: @unchecked Sendable {
+    let width: Int
+    let height: Int
+    let halfSize: Int
+    var mean: [Float]
+    var norm: [Float]
+
+    init(_ image: Image<Float>, halfSize k: Int) {
+        let w = image.width, h = image.height, n = Double((2 * k + 1) * (2 * k + 1))
+        width = w; height = h; halfSize = k
+        // Row sums over the window's width, then column sums over its height (Double).
+        var rowSum = [Double](repeating: .nan, count: w * h), rowSquares = rowSum
+        image.pixels.withUnsafeBufferPointer { p in
+            for y in 0..<h {
+                var s = 0.0, q = 0.0
+                for x in 0..<w {
+                    let v = Double(p[y * w + x]); s += v; q += v * v
+                    if x >= 2 * k + 1 { let o = Double(p[y * w + x - 2 * k - 1]); s -= o; q -= o * o }
+                    // NaN entering the sum stays until the row restarts: recompute after it leaves.
+                    if x >= 2 * k {
+                        if s.isNaN {
+                            s = 0; q = 0
+                            for xx in (x - 2 * k)...x { let v = Double(p[y * w + xx]); s += v; q += v * v }
+                        }
+                        rowSum[y * w + x - k] = s; rowSquares[y * w + x - k] = q
+                    }
+                }
+            }
+        }
+        var mean = [Float](repeating: 0, count: w * h), norm = [Float](repeating: 0, count: w * h)
+        let flat = 0.25 * 0.25 * n
+        for x in k..<max(k, w - k) {
+            var s = 0.0, q = 0.0
+            for y in 0..<h {
+                s += rowSum[y * w + x]; q += rowSquares[y * w + x]
+                if y >= 2 * k + 1 { s -= rowSum[(y - 2 * k - 1) * w + x]; q -= rowSquares[(y - 2 * k - 1) * w + x] }
+                if y >= 2 * k {
+                    if s.isNaN {
+                        s = 0; q = 0
+                        for yy in (y - 2 * k)...y { s += rowSum[yy * w + x]; q += rowSquares[yy * w + x] }
+                    }
+                    let i = (y - k) * w + x
+                    let m = s / n, variance = q - s * m
+                    guard !s.isNaN, variance > flat else { continue }
+                    mean[i] = Float(m); norm[i] = Float(1 / variance.squareRoot())
+                }
+            }
+        }
+        self.mean = mean; self.norm = norm
+    }
+}
+
+extension CoarseToFineMatcher {
+    /// At one level: for each reference pixel with a prior, the best ZNCC among whole
+    /// disparities within `searchRadius` of the prior (with a parabola through the
+    /// neighbours' scores for the fraction). The match of x is x + direction · d.
+    static func search(reference: Image<Float>, _ ref: WindowStatistics, other: Image<Float>, _ oth: WindowStatistics,
+                       direction: Int, prior: [Float], options: DenseMatchingOptions) -> ([Float], [Float]) {
+        let w = reference.width, h = reference.height, k = options.windowHalfSize, radius = options.searchRadius
+        let n = Float((2 * k + 1) * (2 * k + 1))
+        var disparity = [Float](repeating: .nan, count: w * h), score = [Float](repeating: 0, count: w * h)
+        reference.pixels.withUnsafeBufferPointer { lp in
+            other.pixels.withUnsafeBufferPointer { op in
+                disparity.withUnsafeMutableBufferPointer { dp in
+                    score.withUnsafeMutableBufferPointer { sp in
+                        let l = SendablePointer(UnsafeMutablePointer(mutating: lp.baseAddress!)), o = SendablePointer(UnsafeMutablePointer(mutating: op.baseAddress!))
+                        let dOut = SendablePointer(dp.baseAddress!), sOut = SendablePointer(sp.baseAddress!)
+                        DispatchQueue.concurrentPerform(iterations: h) { y in
+                            guard y >= k, y < h - k else { return }
+                            var scores = [Float](repeating: -2, count: 2 * radius + 1)
+                            for x in k..<(w - k) {
+                                let i = y * w + x
+                                let p = prior[i]
+                                let normL = ref.norm[i]
+                                guard !p.isNaN, normL > 0 else { continue }
+                                let centre = Int(p.rounded())
+                                var bestJ = -1, best: Float = -2
+                                for j in 0..<(2 * radius + 1) {
+                                    scores[j] = -2
+                                    let xo = x + direction * (centre - radius + j)
+                                    guard xo >= k, xo < w - k, case let normO = oth.norm[y * w + xo], normO > 0 else { continue }
+                                    var dot: Float = 0
+                                    for dy in -k...k {
+                                        let a = l.pointer + (y + dy) * w + x - k, b = o.pointer + (y + dy) * w + xo - k
+                                        for dx in 0...(2 * k) { dot += a[dx] * b[dx] }
+                                    }
+                                    let ncc = (dot - n * ref.mean[i] * oth.mean[y * w + xo]) * normL * normO
+                                    scores[j] = ncc
+                                    if ncc > best { best = ncc; bestJ = j }
+                                }
+                                guard bestJ >= 0, best >= options.minimumCorrelation else { continue }
+                                var d = Float(centre - radius + bestJ)
+                                if bestJ > 0, bestJ < 2 * radius, scores[bestJ - 1] > -2, scores[bestJ + 1] > -2 {
+                                    let a = scores[bestJ - 1], c = scores[bestJ + 1], curvature = a + c - 2 * best
+                                    if curvature < 0 { d += max(-0.5, min(0.5, 0.5 * (a - c) / curvature)) }
+                                }
+                                dOut.pointer[i] = d
+                                sOut.pointer[i] = best
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (disparity, score)
+    }
+
+    /// Sub-pixel disparities by Gauss–Newton on the zero-mean normalized window difference,
+    /// the window's disparity following the map's local slope (so slanted skin matches
+    /// across the whole window); the other image is sampled linearly along its row.
+    /// A fit that does not converge, or wanders more than 1.5 px, drops the pixel.
+    static func refined(reference: Image<Float>, other: Image<Float>, direction: Int, disparity: [Float], options: DenseMatchingOptions) -> [Float] {
+        let w = reference.width, h = reference.height, k = options.windowHalfSize, steps = options.refinementSteps
+        let side = 2 * k + 1
+        // Horizontal gradient of the other image (central differences; NaN at the borders).
+        var gradient = [Float](repeating: .nan, count: w * h)
+        other.pixels.withUnsafeBufferPointer { o in
+            for y in 0..<h { for x in 1..<max(1, w - 1) { gradient[y * w + x] = 0.5 * (o[y * w + x + 1] - o[y * w + x - 1]) } }
+        }
+        var out = [Float](repeating: .nan, count: w * h)
+        let dir = Float(direction)
+        reference.pixels.withUnsafeBufferPointer { lp in
+            other.pixels.withUnsafeBufferPointer { op in
+                gradient.withUnsafeBufferPointer { gp in
+                    disparity.withUnsafeBufferPointer { dp in
+                        out.withUnsafeMutableBufferPointer { outp in
+                            let l = SendablePointer(UnsafeMutablePointer(mutating: lp.baseAddress!)), o = SendablePointer(UnsafeMutablePointer(mutating: op.baseAddress!))
+                            let g = SendablePointer(UnsafeMutablePointer(mutating: gp.baseAddress!)), dIn = SendablePointer(UnsafeMutablePointer(mutating: dp.baseAddress!))
+                            let dst = SendablePointer(outp.baseAddress!)
+                            DispatchQueue.concurrentPerform(iterations: h) { y in
+                                guard y >= k + 2, y < h - k - 2 else { return }
+                                var lz = [Float](repeating: 0, count: side * side)
+                                var os = lz, gs = lz
+                                for x in (k + 2)..<(w - k - 2) {
+                                    let i = y * w + x
+                                    let d0 = dIn.pointer[i]
+                                    guard !d0.isNaN else { continue }
+                                    // Local slope of the disparity along x and y (px per px).
+                                    func slope(_ a: Float, _ b: Float) -> Float {
+                                        guard !a.isNaN, !b.isNaN, abs(a - b) < 2 else { return 0 }
+                                        return max(-0.5, min(0.5, (b - a) / 4))
+                                    }
+                                    let sx = slope(dIn.pointer[i - 2], dIn.pointer[i + 2]), sy = slope(dIn.pointer[i - 2 * w], dIn.pointer[i + 2 * w])
+                                    // The reference window, zero-mean and normalized.
+                                    var m: Float = 0, bad = false
+                                    for dy in -k...k { for dx in -k...k { let v = l.pointer[i + dy * w + dx]; lz[(dy + k) * side + dx + k] = v; m += v } }
+                                    m /= Float(side * side)
+                                    var ss: Float = 0
+                                    for q in 0..<(side * side) { lz[q] -= m; ss += lz[q] * lz[q] }
+                                    guard ss > 0, !ss.isNaN else { continue }
+                                    let nl = 1 / ss.squareRoot()
+                                    var d = d0
+                                    var converged = false
+                                    for _ in 0..<steps {
+                                        var mo: Float = 0, mg: Float = 0
+                                        for dy in -k...k {
+                                            let row = (y + dy) * w
+                                            for dx in -k...k {
+                                                let xo = Float(x + dx) + dir * (d + sx * Float(dx) + sy * Float(dy))
+                                                let x0 = Int(xo.rounded(.down))
+                                                guard x0 >= 1, x0 < w - 2 else { bad = true; break }
+                                                let f = xo - Float(x0)
+                                                let v = o.pointer[row + x0] + f * (o.pointer[row + x0 + 1] - o.pointer[row + x0])
+                                                let gv = g.pointer[row + x0] + f * (g.pointer[row + x0 + 1] - g.pointer[row + x0])
+                                                let q = (dy + k) * side + dx + k
+                                                os[q] = v; gs[q] = gv; mo += v; mg += gv
+                                            }
+                                            if bad { break }
+                                        }
+                                        if bad { break }
+                                        let count = Float(side * side)
+                                        mo /= count; mg /= count
+                                        var so: Float = 0
+                                        for q in 0..<(side * side) { os[q] -= mo; so += os[q] * os[q] }
+                                        guard so > 0, !so.isNaN else { bad = true; break }
+                                        let no = 1 / so.squareRoot()
+                                        var num: Float = 0, den: Float = 0
+                                        for q in 0..<(side * side) {
+                                            let a = dir * (gs[q] - mg) * no
+                                            let r = lz[q] * nl - os[q] * no
+                                            num += a * r; den += a * a
+                                        }
+                                        guard den > 0, !num.isNaN else { bad = true; break }
+                                        let step = max(-1, min(1, num / den))
+                                        d += step
+                                        if abs(step) < 0.002 { converged = true; break }
+                                    }
+                                    guard !bad, abs(d - d0) <= 1.5 else { continue }
+                                    _ = converged
+                                    dst.pointer[i] = d
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,199 @@
+import ArgumentParser
+import Foundation
+import Imaging
+import Interchange
+import Pipeline
+import Reconstruction
+import Stereo
+
+/// `trinocular reconstruct CAPTURE --out OUT`: the capture's metric point cloud.
+struct Reconstruct: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reconstruct a metric point cloud (mm) from a capture folder.",
+        discussion: """
+            Each neighbouring camera pair (cam0–cam1, cam1–cam2, … in the rig's order) is \
+            rectified and matched densely, coarse to fine: semi-global matching on a reduced \
+            image covering the whole disparity range the working range implies, then \
+            correlation windows at each finer level and a sub-pixel fit at full resolution, \
+            checked left against right. Points seen by three cameras are re-solved from all \
+            three and dropped where the three disagree by more than a pixel; normals come \
+            from each point's neighbourhood; points off their neighbours' surface and \
+            outside the working range are removed.
+
+            The working range (mm from the first camera) is capture.json's "workingRange", \
+            else --working-range, else 600–1600 mm: give the rig's real one, it bounds the \
+            search and removes the background.
+
+            Writes OUT/points.ply (binary PLY: x y z float mm in the rig's world frame, \
+            nx ny nz, red green blue) and OUT/reconstruction.json (per pair: disparity \
+            range, matched pixels, points, three-view confirmations and residuals, timings; \
+            warnings). Nothing is written unless the whole reconstruction succeeds. \
+            Progress goes to stderr.
+            """)
+
+    @Argument(help: ArgumentHelp("The capture folder (one image per rig camera).", valueName: "CAPTURE-FOLDER"))
+    var capture: String
+
+    @Option(help: ArgumentHelp("Rig file to use instead of the folder's rig.json.", valueName: "PATH"))
+    var rig: String?
+
+    @Option(help: ArgumentHelp("Output folder (created; must be new or empty unless --force).", valueName: "OUT-FOLDER"))
+    var out: String
+
+    @Option(name: .customLong("working-range"),
+            help: ArgumentHelp("Subject distance from the first camera, NEAR-FAR in mm (overrides capture.json).", valueName: "NEAR-FAR"))
+    var workingRange: String?
+
+    @Option(help: ArgumentHelp("Camera pairs to match: neighbours, or all pairs within 60° of each other.", valueName: "neighbours|all"))
+    var pairs: String = "neighbours"
+
+    @Option(help: ArgumentHelp("Keep one point per voxel of this size (mm); default keeps every point.", valueName: "MM"))
+    var voxel: Double?
+
+    @Flag(name: .customLong("save-disparities"),
+          help: "Also write each pair's disparity (16-bit PNG, 1/16 px, 0 = none) and confidence maps.")
+    var saveDisparities = false
+
+    @Flag(help: "Replace points.ply and reconstruction.json in an existing output folder.")
+    var force = false
+
+    func validate() throws {
+        if let voxel, !(voxel > 0 && voxel <= 100) { throw ValidationError("--voxel must be a size in mm, 0 < MM ≤ 100") }
+        if ReconstructionOptions.Pairs(rawValue: pairs) == nil { throw ValidationError("--pairs must be neighbours or all") }
+        if let workingRange, Reconstruct.parseRange(workingRange) == nil {
+            throw ValidationError("--working-range must be NEAR-FAR in mm with 0 < NEAR < FAR, e.g. 700-1300")
+        }
+    }
+
+    static func parseRange(_ s: String) -> ClosedRange<Double>? {
+        let parts = s.split(separator: "-").compactMap { Double($0) }
+        guard parts.count == 2, parts[0] > 0, parts[1] > parts[0] else { return nil }
+        return parts[0]...parts[1]
+    }
+
+    func run() throws {
+        let started = Date()
+        let outURL = URL(fileURLWithPath: out).standardizedFileURL
+        try OutputFolder.check(outURL, files: ["points.ply", "reconstruction.json"], force: force)
+        let loaded = try Capture(folder: URL(fileURLWithPath: capture), rigURL: rig.map { URL(fileURLWithPath: $0) })
+        var options = ReconstructionOptions()
+        options.workingRange = workingRange.flatMap(Reconstruct.parseRange)
+        options.pairs = ReconstructionOptions.Pairs(rawValue: pairs)!
+        options.voxelSize = voxel
+        options.keepDisparities = saveDisparities
+        let result = try Reconstructor.run(loaded, options: options) { progress($0) }
+
+        var files: [(String, [UInt8])] = []
+        let cloud = result.cloud
+        files.append(("points.ply", PLY.pointCloud(positions: cloud.positions, normals: cloud.normals, colors: cloud.colors,
+                                                   comments: ["Trinocular \(TrinocularVersion.string): fused point cloud, mm, rig world frame"])))
+        for d in result.disparities {
+            let scaled = d.map.disparity.map { $0.isNaN ? UInt16(0) : UInt16(max(1, min(65535, ($0 * 16).rounded()))) }
+            let confidence = d.map.confidence.map { UInt16(max(0, min(65535, ($0 * 65535).rounded()))) }
+            files.append(("disparity-\(d.left)-\(d.right).png", try PNG.encode(Image(width: d.map.width, height: d.map.height, layout: .gray, pixels: scaled))))
+            files.append(("confidence-\(d.left)-\(d.right).png", try PNG.encode(Image(width: d.map.width, height: d.map.height, layout: .gray, pixels: confidence))))
+        }
+        let seconds = Date().timeIntervalSince(started)
+        files.append(("reconstruction.json", Array(ReconstructionReport.json(result, capture: loaded, seconds: seconds, voxel: voxel).data())))
+        try OutputFolder.write(files, to: outURL)
+        for w in result.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+        progress(String(format: "wrote %@ (%d points) in %.1f s", outURL.path, cloud.count, seconds))
+    }
+}
+
+/// What reconstruction.json says (contract: "Outputs of reconstruct"; docs/formats.md).
+enum ReconstructionReport {
+    static func json(_ r: ReconstructionResult, capture: Capture, seconds: Double, voxel: Double?) -> JSONValue {
+        func timings(_ s: [(stage: String, seconds: Double)]) -> JSONValue { .object(s.map { ($0.stage, .number(($0.seconds * 1000).rounded() / 1000)) }) }
+        let pairs: [JSONValue] = r.pairs.map { p in
+            .object([
+                ("cameras", .array(p.cameras.map { .string($0) })),
+                ("disparityRangePx", .array([.int(p.disparityRange.lowerBound), .int(p.disparityRange.upperBound)])),
+                ("pyramidLevels", .int(p.pyramidLevels)),
+                ("matchedPixels", .int(p.matchedPixels)),
+                ("matchedFraction", .number((p.density * 10000).rounded() / 10000)),
+                ("points", .int(p.points)),
+                ("threeViewPoints", .int(p.threeView)),
+                ("threeViewRejected", .int(p.threeViewRejected)),
+                ("threeViewRmsPx", p.threeViewRMS.map { .number(($0 * 10000).rounded() / 10000) } ?? .null),
+                ("outliersRemoved", .int(p.outliers)),
+                ("duplicatesMerged", .int(p.duplicates)),
+                ("seconds", timings(p.seconds)),
+            ])
+        }
+        var bounds: JSONValue = .null
+        if let b = r.cloud.bounds {
+            bounds = .object([("min", .numbers([Double(b.min.x), Double(b.min.y), Double(b.min.z)])),
+                              ("max", .numbers([Double(b.max.x), Double(b.max.y), Double(b.max.z)]))])
+        }
+        var manifest: [(String, JSONValue)] = []
+        if let m = capture.manifest {
+            if let s = m.subject { manifest.append(("subject", .string(s))) }
+            if let s = m.session { manifest.append(("session", .string(s))) }
+            if let s = m.region { manifest.append(("region", .string(s))) }
+        }
+        return .object([
+            ("format", "trinocular.reconstruction/1"),
+            ("tool", .string("Trinocular \(TrinocularVersion.string)")),
+            ("units", "mm"),
+            ("capture", .object(manifest + [("cameras", .array(capture.rig.cameras.map { .string($0.id) }))])),
+            ("workingRangeMm", .numbers([r.workingRange.lowerBound, r.workingRange.upperBound])),
+            ("points", .int(r.cloud.count)),
+            ("threeViewPoints", .int(r.cloud.views.lazy.filter { $0 >= 3 }.count)),
+            ("voxelMm", voxel.map { .number($0) } ?? .null),
+            ("outsideWorkingRange", .int(r.outsideWorkingRange)),
+            ("boundsMm", bounds),
+            ("pairs", .array(pairs)),
+            ("seconds", timings(r.seconds + [("total", seconds)])),
+            ("warnings", .array(r.warnings.map { .string($0) })),
+        ])
+    }
+}
+
+/// An output folder written all at once: files go to a hidden temporary folder beside
+/// it and are renamed into place only when every one is written.
+enum OutputFolder {
+    /// Refuses an output folder that holds any of `files` (unless `force`) or is a file.
+    static func check(_ url: URL, files: [String], force: Bool) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else { throw CaptureError(file: url.path, problem: "is a file; --out takes a folder") }
+        let present = files.filter { FileManager.default.fileExists(atPath: url.appendingPathComponent($0).path) }
+        if !present.isEmpty, !force {
+            throw CaptureError(file: url.path, problem: "already holds \(present.joined(separator: ", ")); pass --force to replace them or choose another --out")
+        }
+    }
+
+    static func write(_ files: [(String, [UInt8])], to url: URL) throws {
+        let fm = FileManager.default
+        let parent = url.deletingLastPathComponent()
+        let staging = parent.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
+        do {
+            try? fm.removeItem(at: staging)
+            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+            for (name, bytes) in files { try Data(bytes).write(to: staging.appendingPathComponent(name)) }
+            if !fm.fileExists(atPath: url.path) {
+                try fm.moveItem(at: staging, to: url)
+            } else {
+                for (name, _) in files {
+                    let target = url.appendingPathComponent(name)
+                    if fm.fileExists(atPath: target.path) {
+                        _ = try fm.replaceItemAt(target, withItemAt: staging.appendingPathComponent(name))
+                    } else {
+                        try fm.moveItem(at: staging.appendingPathComponent(name), to: target)
+                    }
+                }
+                try? fm.removeItem(at: staging)
+            }
+        } catch {
+            try? fm.removeItem(at: staging)
+            throw OutputError(file: url.path, problem: "cannot write the output (\(error.localizedDescription))")
+        }
+    }
+}
+
+struct OutputError: Error, CustomStringConvertible {
+    var file: String
+    var problem: String
+    var description: String { "\(file): \(problem)" }
+}
