@@ -22,6 +22,9 @@ public struct ReconstructionOptions: Sendable {
     public var pairs = Pairs.neighbours
     public var matching = DenseMatchingOptions()
     public var surface = SurfaceEstimation.Options()
+    /// Points whose surface one of its pair's cameras sees at more than this angle from
+    /// its normal (degrees) are dropped: there a fraction of a pixel is millimetres.
+    public var maximumViewAngle = 72.0
     /// The largest reprojection error (px) three views may show for a point they share.
     public var threeViewTolerance = 1.0
     /// Down-sample the fused cloud to one point per voxel of this size (mm); nil keeps all.
@@ -60,6 +63,9 @@ public struct PairReport: Sendable {
     /// pair's three-view points.
     public var outliers: Int
     public var duplicates: Int
+    /// Points that disagreed with another pair's surface (more than 1 mm along its
+    /// camera's ray where both see the surface).
+    public var conflicts: Int
     public var seconds: [(stage: String, seconds: Double)]
 }
 
@@ -114,7 +120,7 @@ public enum Reconstructor {
 
         // Pairs: rectification, matching.
         let pairIndices = selectPairs(rig, options.pairs)
-        var pairs: [StereoPair] = [], maps: [DisparityMap] = [], reports: [PairReport] = []
+        var pairs: [StereoPair] = [], maps: [DisparityMap] = [], reports: [PairReport] = [], rectifiedLefts: [Image<Float>] = []
         for (a, b) in pairIndices {
             let pairClock = Date()
             var stageClock = Date()
@@ -129,14 +135,14 @@ public enum Reconstructor {
                 warnings.append("pair \(name) is one camera above the other; vertical pairs are not matched yet")
                 continue
             }
-            guard let disparities = pair.disparityRange(rig: rig, distances: range), disparities.upperBound > max(0, disparities.lowerBound) else {
+            guard let disparities = pair.disparityRange(rig: rig, distances: range), disparities.count > 1 else {
                 warnings.append("pair \(name): no disparity fits the working range \(Int(range.lowerBound))–\(Int(range.upperBound)) mm")
                 continue
             }
             let left = pair.leftMap.remap(gray[pair.left]), right = pair.rightMap.remap(gray[pair.right])
             _ = pairLap("rectify")
             var matching = options.matching
-            matching.disparities = max(0, disparities.lowerBound)...disparities.upperBound
+            matching.disparities = disparities
             let matched = try CoarseToFineMatcher.match(left: left, right: right, options: matching)
             let t = pairLap("match")
             let count = matched.left.disparity.lazy.filter { !$0.isNaN }.count
@@ -145,10 +151,10 @@ public enum Reconstructor {
                             100 * Double(count) / Double(left.pixelCount), Date().timeIntervalSince(pairClock)))
             _ = t
             if count == 0 { warnings.append("pair \(name) matched no pixels (no texture in common, or the subject outside the working range)") }
-            pairs.append(pair); maps.append(matched.left)
+            pairs.append(pair); maps.append(matched.left); rectifiedLefts.append(left)
             reports.append(PairReport(cameras: [rig.cameras[pair.left].id, rig.cameras[pair.right].id], disparityRange: matching.disparities,
                                       pyramidLevels: matched.levels, matchedPixels: count, density: Double(count) / Double(left.pixelCount),
-                                      points: 0, threeView: 0, threeViewRejected: 0, threeViewRMS: nil, outliers: 0, duplicates: 0,
+                                      points: 0, threeView: 0, threeViewRejected: 0, threeViewRMS: nil, outliers: 0, duplicates: 0, conflicts: 0,
                                       seconds: pairSeconds))
         }
         _ = lap("rectify and match")
@@ -181,6 +187,35 @@ public enum Reconstructor {
                     organized[b].positions[i] = SIMD3(repeating: .nan); organized[b].disparity[i] = .nan
                 }
                 reports[b].duplicates += duplicates
+            }
+        }
+        // Points that disagree with another pair's surface where both see it, or whose
+        // texture a third camera does not see there.
+        var marks: [[Bool]] = []
+        for p in pairs.indices {
+            let others = rig.cameras.indices.filter { $0 != pairs[p].left && $0 != pairs[p].right }.map { (rig.cameras[$0], gray[$0]) }
+            var mark = PhotometricCheck.conflicts(organized[p], normals: normals[p], leftRectified: rectifiedLefts[p], cameras: others)
+            // Seen too obliquely by either camera of the pair: sub-pixel errors there stretch
+            // into millimetres along the surface.
+            let eyes = [SIMD3<Float>(rig.cameras[pairs[p].left].centre), SIMD3<Float>(rig.cameras[pairs[p].right].centre)]
+            let limit = Float(cos(options.maximumViewAngle * Double.pi / 180))
+            for i in mark.indices where !organized[p].positions[i].x.isNaN {
+                let x = organized[p].positions[i], n = normals[p][i]
+                for e in eyes {
+                    let v = e - x
+                    if (n * v).sum() < limit * (v * v).sum().squareRoot() { mark[i] = true }
+                }
+            }
+            for q in pairs.indices where q != p {
+                let m = CrossPairCheck.conflicts(organized[p], normals: normals[p], other: organized[q], otherPair: pairs[q])
+                for i in mark.indices where m[i] { mark[i] = true }
+            }
+            marks.append(mark)
+        }
+        for p in pairs.indices {
+            for i in marks[p].indices where marks[p][i] && !organized[p].positions[i].x.isNaN {
+                organized[p].positions[i] = SIMD3(repeating: .nan); organized[p].disparity[i] = .nan
+                reports[p].conflicts += 1
             }
         }
         progress(String(format: "triangulated, confirmed by a third view where one sees (%.1f s)", lap("triangulate, normals, confirm")))

@@ -4,8 +4,9 @@ import Geometry
 import LinearAlgebra
 import Stereo
 
-/// Two rig cameras set up for dense matching: their rectification (ordered so that
-/// disparities are positive: camera `left` sees the scene further right), the maps that
+/// Two rig cameras set up for dense matching: their rectification (ordered so that camera
+/// `right` sits to the right of camera `left`, each keeping its own principal point so the
+/// subject stays in both rectified views — disparities may then be negative), the maps that
 /// resample their images, and where rectified camera 1 sits in the rig's world frame.
 public struct StereoPair: Sendable {
     /// Indices into the rig's cameras: `left` is rectified camera 1, `right` camera 2.
@@ -17,7 +18,7 @@ public struct StereoPair: Sendable {
     /// Rectified camera 1's frame → world (mm).
     public let worldFromRectified: RigidTransform
 
-    /// The pair of rig cameras `a` and `b`, in whichever order gives positive disparities.
+    /// The pair of rig cameras `a` and `b`, ordered left to right.
     /// - Precondition: distinct cameras with images of one size.
     public init(rig: Rig, _ a: Int, _ b: Int) {
         var (l, r) = (a, b)
@@ -38,7 +39,8 @@ public struct StereoPair: Sendable {
 
     static func rectify(_ rig: Rig, _ a: Int, _ b: Int) -> StereoRectification {
         let ca = rig.cameras[a], cb = rig.cameras[b]
-        return StereoRectification(camera1: ca.camera, camera2: cb.camera, cam2FromCam1: cb.camFromWorld * ca.camFromWorld.inverse)
+        return StereoRectification(camera1: ca.camera, camera2: cb.camera, cam2FromCam1: cb.camFromWorld * ca.camFromWorld.inverse,
+                                   zeroDisparity: false)
     }
 
     /// The disparity range (px) for subjects `distances` mm from the rig's first camera.

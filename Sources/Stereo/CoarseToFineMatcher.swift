@@ -19,6 +19,8 @@ public struct DenseMatchingOptions: Sendable, Equatable {
     public var searchRadius = 2
     /// Zero-mean normalized cross-correlation a match needs at the finer levels.
     public var minimumCorrelation: Float = 0.6
+    /// The best correlation must beat any other not next to it by this much.
+    public var uniquenessMargin: Float = 0.05
     /// Gauss–Newton steps of the final sub-pixel fit at full resolution.
     public var refinementSteps = 5
     /// Left–right check at full resolution (px).
@@ -26,13 +28,17 @@ public struct DenseMatchingOptions: Sendable, Equatable {
     /// Gaps in a coarser map up to this many pixels (of that level) along a row are
     /// bridged, when both ends agree to 2 px, before the finer level searches around them.
     public var gapFill = 4
+    /// A finer level also searches pixels up to this many pixels (of that level) beyond
+    /// the coarser level's matches, around the nearest match's disparity: surfaces seen at
+    /// steep angles, which the coarse level loses first, grow back from their matched side.
+    public var growth = 6
     /// Connected regions smaller than this (full-resolution pixels) are dropped.
     public var speckleSize = 400
 
     public init() {}
 
     public func validate() throws {
-        guard disparities.lowerBound >= 0, disparities.count >= 2 else { throw MatchingError.badOption("the disparity range needs at least 2 values ≥ 0") }
+        guard disparities.count >= 2 else { throw MatchingError.badOption("the disparity range needs at least 2 values") }
         guard coarseDisparityLimit >= 16 else { throw MatchingError.badOption("coarseDisparityLimit must be ≥ 16") }
         guard (1...7).contains(windowHalfSize) else { throw MatchingError.badOption("windowHalfSize must be 1…7") }
         guard (1...8).contains(searchRadius) else { throw MatchingError.badOption("searchRadius must be 1…8") }
@@ -81,7 +87,7 @@ public enum CoarseToFineMatcher {
         // SGM on the coarsest level, both ways.
         var sgm = options.coarse
         let lo = options.disparities.lowerBound >> levels, hi = (options.disparities.upperBound + (1 << levels) - 1) >> levels
-        sgm.minimumDisparity = max(0, lo - 2)
+        sgm.minimumDisparity = lo - 2
         sgm.disparityCount = max(hi + 2 - sgm.minimumDisparity + 1, 8)
         let coarse = try SemiGlobalMatcher.matchBothWays(left: lefts[levels], right: rights[levels], options: sgm)
         var dl = coarse.left.disparity, dr = coarse.right.disparity
@@ -93,8 +99,10 @@ public enum CoarseToFineMatcher {
             level -= 1
             let l = lefts[level], r = rights[level]
             let coarseW = lefts[level + 1].width, coarseH = lefts[level + 1].height
-            let priorL = upsampled(filledGaps(dl, width: coarseW, height: coarseH, maximumGap: options.gapFill), width: coarseW, height: coarseH, to: l.width, l.height)
-            let priorR = upsampled(filledGaps(dr, width: coarseW, height: coarseH, maximumGap: options.gapFill), width: coarseW, height: coarseH, to: l.width, l.height)
+            let priorL = grown(upsampled(filledGaps(dl, width: coarseW, height: coarseH, maximumGap: options.gapFill), width: coarseW, height: coarseH, to: l.width, l.height),
+                               width: l.width, height: l.height, steps: options.growth)
+            let priorR = grown(upsampled(filledGaps(dr, width: coarseW, height: coarseH, maximumGap: options.gapFill), width: coarseW, height: coarseH, to: l.width, l.height),
+                               width: l.width, height: l.height, steps: options.growth)
             let windowsL = WindowStatistics(l, halfSize: options.windowHalfSize), windowsR = WindowStatistics(r, halfSize: options.windowHalfSize)
             (dl, cl) = search(reference: l, windowsL, other: r, windowsR, direction: -1, prior: priorL, options: options)
             (dr, cr) = search(reference: r, windowsR, other: l, windowsL, direction: 1, prior: priorR, options: options)
@@ -148,6 +156,29 @@ public enum CoarseToFineMatcher {
             }
         }
         return out
+    }
+
+    /// The map extended by `steps` pixels into its holes and beyond its edges: each step
+    /// gives a pixel without a value the mean of its 4-neighbours that have one.
+    static func grown(_ d: [Float], width w: Int, height h: Int, steps: Int) -> [Float] {
+        var current = d
+        for _ in 0..<steps {
+            var next = current
+            var changed = false
+            for y in 0..<h {
+                for x in 0..<w where current[y * w + x].isNaN {
+                    var sum: Float = 0, n: Float = 0
+                    if x > 0, case let v = current[y * w + x - 1], !v.isNaN { sum += v; n += 1 }
+                    if x < w - 1, case let v = current[y * w + x + 1], !v.isNaN { sum += v; n += 1 }
+                    if y > 0, case let v = current[(y - 1) * w + x], !v.isNaN { sum += v; n += 1 }
+                    if y < h - 1, case let v = current[(y + 1) * w + x], !v.isNaN { sum += v; n += 1 }
+                    if n > 0 { next[y * w + x] = sum / n; changed = true }
+                }
+            }
+            current = next
+            if !changed { break }
+        }
+        return current
     }
 
     /// A coarse disparity map brought to the finer level's size: coarse pixel i covers fine

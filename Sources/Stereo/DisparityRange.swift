@@ -10,8 +10,8 @@ extension StereoRectification {
     ///   - distances: near…far (mm), e.g. `capture.json`'s `workingRange`, measured from
     ///     the rig's first camera.
     ///   - origin: where that distance is measured from, in camera 1's frame (mm).
-    /// - Returns: whole pixels, widened by 2 px each side; nil if no ray meets the range
-    ///   in front of both cameras.
+    /// - Returns: whole pixels, widened by 2 px each side (negative where the principal
+    ///   points differ); nil if no ray meets the range in front of both cameras.
     public func disparityRange(distances: ClosedRange<Double>, from origin: SIMD3<Double>) -> ClosedRange<Int>? {
         let o = rectified1FromCam1.matrix * origin
         let t = isHorizontal ? baseline.x : baseline.y

@@ -53,12 +53,17 @@ public struct StereoRectification: Sendable, Equatable {
     }
 
     /// Rectifies cameras 1 and 2 (same image size). Follows OpenCV 4/5's `stereoRectify`
-    /// step for step, including its undistortion of the image corners by five fixed-point
+    /// (with `alpha = −1`) step for step, including its undistortion of the image corners by five fixed-point
     /// iterations (`undistortPoints`' default), and rounding those corners to 32-bit floats where
     /// OpenCV does, so that the principal points agree with OpenCV 5's to ~1e-12 px.
     ///
+    /// - Parameter zeroDisparity: OpenCV's `CALIB_ZERO_DISPARITY` (its default): one
+    ///   principal point for both cameras, so that points at infinity have disparity 0. Off,
+    ///   each camera keeps its own principal point along the baseline (the other coordinate
+    ///   is shared) and its view stays centred — what a convergent rig needs, whose cameras
+    ///   turn by several degrees each and would otherwise push the subject out of the images.
     /// - Precondition: the cameras are distinct (a baseline longer than 0).
-    public init(camera1: PinholeCamera, camera2: PinholeCamera, cam2FromCam1: RigidTransform) {
+    public init(camera1: PinholeCamera, camera2: PinholeCamera, cam2FromCam1: RigidTransform, zeroDisparity: Bool = true) {
         precondition(length(cam2FromCam1.translation) > 0, "a stereo pair needs a baseline")
         // Half of the relative rotation to each camera: both then look the same way.
         let halfBack = Rotation(rodrigues: -0.5 * cam2FromCam1.rotation.rodrigues).matrix
@@ -98,8 +103,16 @@ public struct StereoRectification: Sendable, Equatable {
             centres.append(SIMD2(w0, h0) / 2 - sum / 4)
         }
         let mean = (centres[0] + centres[1]) / 2
-        principal1 = mean
-        principal2 = mean
+        if zeroDisparity {
+            principal1 = mean
+            principal2 = mean
+        } else if horizontal {
+            principal1 = SIMD2(centres[0].x, mean.y)
+            principal2 = SIMD2(centres[1].x, mean.y)
+        } else {
+            principal1 = SIMD2(mean.x, centres[0].y)
+            principal2 = SIMD2(mean.x, centres[1].y)
+        }
     }
 
     /// OpenCV's `undistortPoints` with its default criteria: five fixed-point iterations

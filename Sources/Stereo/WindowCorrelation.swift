@@ -96,7 +96,13 @@ extension CoarseToFineMatcher {
                                     scores[j] = ncc
                                     if ncc > best { best = ncc; bestJ = j }
                                 }
-                                guard bestJ >= 0, best >= options.minimumCorrelation else { continue }
+                                // The best at the edge of the search: the prior is off and the
+                                // true match may lie beyond. A rival peak nearly as good
+                                // elsewhere: ambiguous (repetitive texture). Neither is a match.
+                                guard bestJ > 0, bestJ < 2 * radius, best >= options.minimumCorrelation else { continue }
+                                var rival: Float = -2
+                                for j in 0..<(2 * radius + 1) where abs(j - bestJ) >= 2 { rival = max(rival, scores[j]) }
+                                guard best - rival >= options.uniquenessMargin else { continue }
                                 var d = Float(centre - radius + bestJ)
                                 if bestJ > 0, bestJ < 2 * radius, scores[bestJ - 1] > -2, scores[bestJ + 1] > -2 {
                                     let a = scores[bestJ - 1], c = scores[bestJ + 1], curvature = a + c - 2 * best

@@ -118,6 +118,7 @@ enum ReconstructionReport {
                 ("threeViewRmsPx", p.threeViewRMS.map { .number(($0 * 10000).rounded() / 10000) } ?? .null),
                 ("outliersRemoved", .int(p.outliers)),
                 ("duplicatesMerged", .int(p.duplicates)),
+                ("conflictsRemoved", .int(p.conflicts)),
                 ("seconds", timings(p.seconds)),
             ])
         }

@@ -43,7 +43,10 @@ public struct SurfaceTruth {
         public var rms: Double
         public var p95: Double
         public var max: Double
-        public var description: String { String(format: "%d points, RMS %.4f mm, p95 %.4f mm, max %.3f mm", count, rms, p95, max) }
+        /// Points farther than 1 mm and 2 mm (over all points).
+        public var beyond1 = 0
+        public var beyond2 = 0
+        public var description: String { String(format: "%d points, RMS %.4f mm, p95 %.4f mm, max %.3f mm (%d beyond 1 mm, %d beyond 2 mm)", count, rms, p95, max, beyond1, beyond2) }
     }
 
     public func distances(_ points: [SIMD3<Float>], sample: Int = 200_000) -> Distances {
@@ -52,12 +55,22 @@ public struct SurfaceTruth {
         var i = 0
         while i < points.count { ds.append(distance(SIMD3<Double>(points[i]))); i += step }
         // The maximum is over every point, not the sample: check the rest quickly for far ones.
-        var worst = ds.max() ?? 0
-        if step > 1 { for p in points { let d = distance(SIMD3<Double>(p)); worst = Swift.max(worst, d) } }
+        var worst = 0.0, beyond1 = 0, beyond2 = 0
+        for p in points {
+            let d = distance(SIMD3<Double>(p)); worst = Swift.max(worst, d)
+            if d > 1 { beyond1 += 1 }
+            if d > 2 {
+                beyond2 += 1
+                if let debug = ProcessInfo.processInfo.environment["TRINOCULAR_DEBUG_FAR"], let h = FileHandle(forWritingAtPath: debug) {
+                    let px = rig.cameras[0].camera.project(SIMD3<Double>(p), camFromWorld: rig.cameras[0].camFromWorld) ?? .zero
+                    h.seekToEndOfFile(); h.write(Data(String(format: "%.1f %.1f %.2f\n", px.x, px.y, d).utf8)); h.closeFile()
+                }
+            }
+        }
         ds.sort()
         let rms = (ds.reduce(0) { $0 + $1 * $1 } / Double(Swift.max(ds.count, 1))).squareRoot()
         let p95 = ds.isEmpty ? 0 : ds[Swift.min(ds.count - 1, Int(0.95 * Double(ds.count)))]
-        return Distances(count: points.count, rms: rms, p95: p95, max: worst)
+        return Distances(count: points.count, rms: rms, p95: p95, max: worst, beyond1: beyond1, beyond2: beyond2)
     }
 
     /// Coverage: of `count` surface samples seen by two or more cameras (each within
@@ -74,11 +87,13 @@ public struct SurfaceTruth {
         var seen = 0, covered = 0
         for p in scene.samplePoints(count: count, seed: 7) {
             var cameras = 0
+            var angles: [Double] = []
             for camera in rig.cameras {
                 let c = subjectFromWorld.apply(camera.centre)
                 let toPoint = p - c, dist = length(toPoint)
                 guard let hit = scene.intersect(origin: c, direction: toPoint / dist), abs(hit.distance - dist) < 0.01 else { continue }
                 guard dot(hit.normal, -toPoint / dist) > cosLimit else { continue }
+                angles.append(acos(dot(hit.normal, -toPoint / dist)) * 180 / .pi)
                 let world = subjectFromWorld.inverse.apply(p)
                 guard let pixel = camera.camera.project(world, camFromWorld: camera.camFromWorld), camera.camera.contains(pixel: pixel) else { continue }
                 cameras += 1
@@ -92,7 +107,12 @@ public struct SurfaceTruth {
                     found = true; break search
                 }
             } } }
-            if found { covered += 1 }
+            if found { covered += 1 } else if let debug = ProcessInfo.processInfo.environment["TRINOCULAR_DEBUG_COVERAGE"] {
+                let world = subjectFromWorld.inverse.apply(p)
+                let px = rig.cameras[0].camera.project(world, camFromWorld: rig.cameras[0].camFromWorld) ?? .zero
+                let line = String(format: "%.1f %.1f %@\n", px.x, px.y, angles.map { String(format: "%.0f", $0) }.joined(separator: " "))
+                if let h = FileHandle(forWritingAtPath: debug) { h.seekToEndOfFile(); h.write(Data(line.utf8)); h.closeFile() }
+            }
         }
         return (Double(covered) / Double(Swift.max(seen, 1)), seen)
     }

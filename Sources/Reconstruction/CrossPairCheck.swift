@@ -1,0 +1,54 @@
+import Dispatch
+import Foundation
+import Geometry
+import LinearAlgebra
+
+/// Agreement between pairs where their views overlap: a point of one pair that faces
+/// another pair's left camera should lie on that pair's surface as its camera sees it.
+/// Mismatches that are self-consistent within one pair (a patch matched a few pixels
+/// off, which a local plane test cannot see) disagree with the other pair's surface there.
+public enum CrossPairCheck {
+    /// Marks the points of `points` (pair `pair`) that lie more than `tolerance` mm in
+    /// front of or behind the surface `other` (pair `otherPair`) reconstructs along the
+    /// same ray of `otherPair`'s left camera, where `other` has a surface and the point's
+    /// normal faces that camera. Points confirmed by three views are never marked.
+    public static func conflicts(_ points: OrganizedPoints, normals: [SIMD3<Float>], other: OrganizedPoints, otherPair: StereoPair,
+                                 tolerance: Float = 1) -> [Bool] {
+        let rect = otherPair.rectification
+        guard rect.isHorizontal else { return [Bool](repeating: false, count: points.positions.count) }
+        let toRect = otherPair.worldFromRectified.inverse
+        let r = SIMD3<Float>(toRect.rotation.matrix.row0), r1 = SIMD3<Float>(toRect.rotation.matrix.row1), r2 = SIMD3<Float>(toRect.rotation.matrix.row2)
+        let t = SIMD3<Float>(toRect.translation)
+        let f = Float(rect.focal), cx = Float(rect.principal1.x), cy = Float(rect.principal1.y)
+        let ow = other.width, oh = other.height
+        let eye = SIMD3<Float>(otherPair.worldFromRectified.translation)
+        var marked = [Bool](repeating: false, count: points.positions.count)
+        // Depth (along the rectified camera's z) of the other pair's surface per pixel.
+        let depths = other.positions.map { $0.x.isNaN ? Float.nan : (r2 * $0).sum() + t.z }
+        marked.withUnsafeMutableBufferPointer { mp in
+            let m = UnsafeSendable(mp.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: points.height) { y in
+                for x in 0..<points.width {
+                    let i = y * points.width + x
+                    let p = points.positions[i]
+                    guard !p.x.isNaN, points.views[i] < 3 else { continue }
+                    // Facing the other camera (else it may rightly be hidden from it).
+                    let toEye = eye - p
+                    guard (normals[i] * toEye).sum() > 0.5 * (toEye * toEye).sum().squareRoot() else { continue }
+                    let q = SIMD3((r * p).sum() + t.x, (r1 * p).sum() + t.y, (r2 * p).sum() + t.z)
+                    guard q.z > 0 else { continue }
+                    let u = f * q.x / q.z + cx, v = f * q.y / q.z + cy
+                    let x0 = Int(u.rounded(.down)), y0 = Int(v.rounded(.down))
+                    guard x0 >= 0, y0 >= 0, x0 < ow - 1, y0 < oh - 1 else { continue }
+                    // The other surface's depth: bilinear over four neighbours that have one.
+                    let a = depths[y0 * ow + x0], b = depths[y0 * ow + x0 + 1], c = depths[(y0 + 1) * ow + x0], d = depths[(y0 + 1) * ow + x0 + 1]
+                    guard !a.isNaN, !b.isNaN, !c.isNaN, !d.isNaN else { continue }
+                    let fx = u - Float(x0), fy = v - Float(y0)
+                    let z = (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy
+                    if abs(z - q.z) > tolerance, abs(z - q.z) < 50 { m.pointer![i] = true }
+                }
+            }
+        }
+        return marked
+    }
+}
