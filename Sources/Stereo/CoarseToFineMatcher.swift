@@ -16,7 +16,7 @@ public struct DenseMatchingOptions: Sendable, Equatable {
     /// Half-size of the correlation window at the finer levels (px): 4 → 9 × 9.
     public var windowHalfSize = 4
     /// Whole pixels searched each side of twice the coarser level's disparity.
-    public var searchRadius = 2
+    public var searchRadius = 3
     /// Zero-mean normalized cross-correlation a match needs at the finer levels.
     public var minimumCorrelation: Float = 0.6
     /// The best correlation must beat any other not next to it by this much.
@@ -108,9 +108,9 @@ public enum CoarseToFineMatcher {
             (dr, cr) = search(reference: r, windowsR, other: l, windowsL, direction: 1, prior: priorR, options: options)
         }
         let w = left.width, h = left.height
+        // Only the left map needs sub-pixel precision: the right one serves the 1 px check.
         if options.refinementSteps > 0 {
             dl = refined(reference: left, other: right, direction: -1, disparity: dl, options: options)
-            dr = refined(reference: right, other: left, direction: 1, disparity: dr, options: options)
         }
         (dl, cl) = SemiGlobalMatcher.consistent(dl, cl, against: dr, direction: -1, width: w, height: h, tolerance: Double(options.leftRightTolerance))
         _ = cr

@@ -171,8 +171,9 @@ extension CoarseToFineMatcher {
                                             let row = (y + dy) * w
                                             for dx in -k...k {
                                                 let xo = Float(x + dx) + dir * (d + sx * Float(dx) + sy * Float(dy))
-                                                let x0 = Int(xo.rounded(.down))
-                                                guard x0 >= 1, x0 < w - 2 else { bad = true; break }
+                                                // Truncation is the floor here (xo ≥ 1), without a libm call.
+                                                guard xo >= 1, xo < Float(w - 2) else { bad = true; break }
+                                                let x0 = Int(xo)
                                                 let f = xo - Float(x0)
                                                 let v = o.pointer[row + x0] + f * (o.pointer[row + x0 + 1] - o.pointer[row + x0])
                                                 let gv = g.pointer[row + x0] + f * (g.pointer[row + x0 + 1] - g.pointer[row + x0])
@@ -197,7 +198,7 @@ extension CoarseToFineMatcher {
                                         guard den > 0, !num.isNaN else { bad = true; break }
                                         let step = max(-1, min(1, num / den))
                                         d += step
-                                        if abs(step) < 0.002 { converged = true; break }
+                                        if abs(step) < 0.005 { converged = true; break }
                                     }
                                     guard !bad, abs(d - d0) <= 1.5 else { continue }
                                     _ = converged
