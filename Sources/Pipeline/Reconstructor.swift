@@ -131,10 +131,6 @@ public enum Reconstructor {
             }
             let pair = StereoPair(rig: rig, a, b)
             let name = "\(rig.cameras[pair.left].id)–\(rig.cameras[pair.right].id)"
-            guard pair.rectification.isHorizontal else {
-                warnings.append("pair \(name) is one camera above the other; vertical pairs are not matched yet")
-                continue
-            }
             guard let disparities = pair.disparityRange(rig: rig, distances: range), disparities.count > 1 else {
                 warnings.append("pair \(name): no disparity fits the working range \(Int(range.lowerBound))–\(Int(range.upperBound)) mm")
                 continue
@@ -143,7 +139,18 @@ public enum Reconstructor {
             _ = pairLap("rectify")
             var matching = options.matching
             matching.disparities = disparities
-            let matched = try CoarseToFineMatcher.match(left: left, right: right, options: matching)
+            // A vertical pair (one camera above the other) is matched along columns: as a
+            // horizontal one on the transposed images, the result transposed back.
+            var matched: CoarseToFineMatcher.Result
+            if pair.rectification.isHorizontal {
+                matched = try CoarseToFineMatcher.match(left: left, right: right, options: matching)
+            } else {
+                matched = try CoarseToFineMatcher.match(left: transposed(left), right: transposed(right), options: matching)
+                let m = matched.left
+                matched.left = DisparityMap(width: m.height, height: m.width,
+                                            disparity: transposed(m.disparity, width: m.width, height: m.height),
+                                            confidence: transposed(m.confidence, width: m.width, height: m.height))
+            }
             let t = pairLap("match")
             let count = matched.left.disparity.lazy.filter { !$0.isNaN }.count
             progress(String(format: "pair %@: disparities %d–%d px, %d pyramid levels, %.0f %% of pixels matched (%.1f s)",
@@ -259,6 +266,17 @@ public enum Reconstructor {
         return ReconstructionResult(cloud: cloud, pairs: reports, workingRange: range, outsideWorkingRange: outside,
                                     seconds: seconds, warnings: warnings,
                                     disparities: options.keepDisparities ? zip(pairs, maps).map { (rig.cameras[$0.left].id, rig.cameras[$0.right].id, $1) } : [])
+    }
+
+    static func transposed(_ image: Image<Float>) -> Image<Float> {
+        Image(width: image.height, height: image.width, layout: .gray, pixels: transposed(image.pixels, width: image.width, height: image.height))
+    }
+
+    /// A row-major w × h grid as the row-major h × w grid of its transpose.
+    static func transposed(_ values: [Float], width w: Int, height h: Int) -> [Float] {
+        var out = values
+        for y in 0..<h { for x in 0..<w { out[x * h + y] = values[y * w + x] } }
+        return out
     }
 
     /// The camera pairs to match, as rig indices.

@@ -77,7 +77,8 @@ public struct StereoPair: Sendable {
 }
 
 /// Points of one pair laid out on rectified image 1's grid (NaN where none): what the
-/// disparities give, before fusion. World frame, mm.
+/// disparities give, before fusion. World frame, mm. The disparity of pixel (x, y) is
+/// x − x₂ for a horizontal pair, y − y₂ for a vertical one.
 public struct OrganizedPoints: Sendable {
     public let width: Int
     public let height: Int
@@ -104,8 +105,8 @@ public struct OrganizedPoints: Sendable {
                     for x in 0..<w {
                         let disparity = Double(d.pointer![y * w + x])
                         guard !disparity.isNaN else { continue }
-                        let u = rect.isHorizontal ? Double(x) : Double(y), v = rect.isHorizontal ? Double(y) : Double(x)
-                        // Q·(u, v, d, 1)
+                        let u = Double(x), v = Double(y)
+                        // Q·(u, v, d, 1); d runs along rows (horizontal pair) or columns.
                         let hw = q[14] * disparity + q[15]
                         guard hw > 0 else { continue }
                         let p = SIMD3(u + q[3], v + q[7], q[11]) / hw

@@ -75,10 +75,17 @@ public enum CoarseToFineMatcher {
         guard left.width == right.width, left.height == right.height, left.layout == .gray, right.layout == .gray else {
             throw MatchingError.sizeMismatch("the rectified pair must be two gray images of one size (\(left.width)×\(left.height) and \(right.width)×\(right.height))")
         }
-        // Pyramid: halve until the range fits the coarse limit (and the image stays ≥ 64 px).
+        // Disparities beyond the image width match nothing.
+        let span = left.width - 1
+        guard options.disparities.upperBound > -span, options.disparities.lowerBound < span else {
+            throw MatchingError.badOption("the disparity range \(options.disparities) lies beyond the image width (\(left.width) px)")
+        }
+        var options = options
+        options.disparities = max(options.disparities.lowerBound, -span)...min(options.disparities.upperBound, span)
+        // Pyramid: halve until the range fits the coarse limit (and the image stays ≥ 48 px).
         var levels = 0
         while (options.disparities.count + (1 << levels) - 1) >> levels > options.coarseDisparityLimit,
-              min(left.width, left.height) >> (levels + 1) >= 64 {
+              min(left.width, left.height) >> (levels + 1) >= 48 {
             levels += 1
         }
         var lefts = [left], rights = [right]

@@ -63,6 +63,11 @@ public struct DisparityMap: Sendable {
     public var disparity: [Float]
     public var confidence: [Float]
 
+    public init(width: Int, height: Int, disparity: [Float], confidence: [Float]) {
+        precondition(disparity.count == width * height && confidence.count == width * height, "one disparity and confidence per pixel")
+        self.width = width; self.height = height; self.disparity = disparity; self.confidence = confidence
+    }
+
     /// Fraction of pixels with a disparity.
     public var density: Double { Double(disparity.lazy.filter { !$0.isNaN }.count) / Double(max(disparity.count, 1)) }
 }

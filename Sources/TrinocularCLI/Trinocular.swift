@@ -4,6 +4,7 @@ import Foundation
 import Geometry
 import Imaging
 import Pipeline
+import Stereo
 import Synthesis
 
 /// The `trinocular` command: one subcommand per verb of the contract.
@@ -64,7 +65,7 @@ enum TrinocularMain {
             fail("error: \(e)", status: ExitStatus.workFailed)
         case let e as ReconstructionError:
             fail("error: \(e)", status: e.badInput ? ExitStatus.badInput : ExitStatus.workFailed)
-        case is OutputError:
+        case is OutputError, is MatchingError:
             fail("error: \(error)", status: ExitStatus.workFailed)
         case is StageUnavailable:
             fail("error: \(error)", status: ExitStatus.workFailed)
