@@ -25,6 +25,9 @@ public struct ReconstructionOptions: Sendable {
     /// Points whose surface one of its pair's cameras sees at more than this angle from
     /// its normal (degrees) are dropped: there a fraction of a pixel is millimetres.
     public var maximumViewAngle = 72.0
+    /// The zero-mean normalized correlation of the full-resolution windows a point seen by
+    /// two cameras only needs (points three cameras confirm are kept whatever it is).
+    public var minimumTwoViewCorrelation = 0.8
     /// The largest reprojection error (px) three views may show for a point they share.
     public var threeViewTolerance = 1.0
     /// Down-sample the fused cloud to one point per voxel of this size (mm); nil keeps all.
@@ -204,6 +207,8 @@ public enum Reconstructor {
             var mark = PhotometricCheck.conflicts(organized[p], normals: normals[p], leftRectified: rectifiedLefts[p], cameras: others)
             // Seen too obliquely by either camera of the pair: sub-pixel errors there stretch
             // into millimetres along the surface.
+            // Two-view points must match closely at full resolution (three views vouch for the others).
+            for i in mark.indices where organized[p].views[i] < 3 && maps[p].confidence[i] < Float(options.minimumTwoViewCorrelation) { mark[i] = true }
             let eyes = [SIMD3<Float>(rig.cameras[pairs[p].left].centre), SIMD3<Float>(rig.cameras[pairs[p].right].centre)]
             let limit = Float(cos(options.maximumViewAngle * Double.pi / 180))
             for i in mark.indices where !organized[p].positions[i].x.isNaN {

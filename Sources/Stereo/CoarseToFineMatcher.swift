@@ -24,7 +24,7 @@ public struct DenseMatchingOptions: Sendable, Equatable {
     /// Gauss–Newton steps of the final sub-pixel fit at full resolution.
     public var refinementSteps = 5
     /// Left–right check at full resolution (px).
-    public var leftRightTolerance: Float = 1
+    public var leftRightTolerance: Float = 0.5
     /// Gaps in a coarser map up to this many pixels (of that level) along a row are
     /// bridged, when both ends agree to 2 px, before the finer level searches around them.
     public var gapFill = 4
@@ -117,7 +117,7 @@ public enum CoarseToFineMatcher {
         let w = left.width, h = left.height
         // Only the left map needs sub-pixel precision: the right one serves the 1 px check.
         if options.refinementSteps > 0 {
-            dl = refined(reference: left, other: right, direction: -1, disparity: dl, options: options)
+            (dl, cl) = refined(reference: left, other: right, direction: -1, disparity: dl, options: options)
         }
         (dl, cl) = SemiGlobalMatcher.consistent(dl, cl, against: dr, direction: -1, width: w, height: h, tolerance: Double(options.leftRightTolerance))
         _ = cr

@@ -122,8 +122,9 @@ extension CoarseToFineMatcher {
     /// Sub-pixel disparities by Gauss–Newton on the zero-mean normalized window difference,
     /// the window's disparity following the map's local slope (so slanted skin matches
     /// across the whole window); the other image is sampled linearly along its row.
-    /// A fit that does not converge, or wanders more than 1.5 px, drops the pixel.
-    static func refined(reference: Image<Float>, other: Image<Float>, direction: Int, disparity: [Float], options: DenseMatchingOptions) -> [Float] {
+    /// A fit that does not converge, or wanders more than 1.5 px, drops the pixel. Returns
+    /// the disparities and the windows' final ZNCC (1 − ½ Σ r² of the normalized windows).
+    static func refined(reference: Image<Float>, other: Image<Float>, direction: Int, disparity: [Float], options: DenseMatchingOptions) -> ([Float], [Float]) {
         let w = reference.width, h = reference.height, k = options.windowHalfSize, steps = options.refinementSteps
         let side = 2 * k + 1
         // Horizontal gradient of the other image (central differences; NaN at the borders).
@@ -131,13 +132,15 @@ extension CoarseToFineMatcher {
         other.pixels.withUnsafeBufferPointer { o in
             for y in 0..<h { for x in 1..<max(1, w - 1) { gradient[y * w + x] = 0.5 * (o[y * w + x + 1] - o[y * w + x - 1]) } }
         }
-        var out = [Float](repeating: .nan, count: w * h)
+        var out = [Float](repeating: .nan, count: w * h), correlation = [Float](repeating: 0, count: w * h)
         let dir = Float(direction)
         reference.pixels.withUnsafeBufferPointer { lp in
             other.pixels.withUnsafeBufferPointer { op in
                 gradient.withUnsafeBufferPointer { gp in
                     disparity.withUnsafeBufferPointer { dp in
                         out.withUnsafeMutableBufferPointer { outp in
+                          correlation.withUnsafeMutableBufferPointer { cp in
+                            let c = SendablePointer(cp.baseAddress!)
                             let l = SendablePointer(UnsafeMutablePointer(mutating: lp.baseAddress!)), o = SendablePointer(UnsafeMutablePointer(mutating: op.baseAddress!))
                             let g = SendablePointer(UnsafeMutablePointer(mutating: gp.baseAddress!)), dIn = SendablePointer(UnsafeMutablePointer(mutating: dp.baseAddress!))
                             let dst = SendablePointer(outp.baseAddress!)
@@ -165,6 +168,7 @@ extension CoarseToFineMatcher {
                                     let nl = 1 / ss.squareRoot()
                                     var d = d0
                                     var converged = false
+                                    var ncc: Float = 0
                                     for _ in 0..<steps {
                                         var mo: Float = 0, mg: Float = 0
                                         for dy in -k...k {
@@ -189,12 +193,13 @@ extension CoarseToFineMatcher {
                                         for q in 0..<(side * side) { os[q] -= mo; so += os[q] * os[q] }
                                         guard so > 0, !so.isNaN else { bad = true; break }
                                         let no = 1 / so.squareRoot()
-                                        var num: Float = 0, den: Float = 0
+                                        var num: Float = 0, den: Float = 0, rr: Float = 0
                                         for q in 0..<(side * side) {
                                             let a = dir * (gs[q] - mg) * no
                                             let r = lz[q] * nl - os[q] * no
-                                            num += a * r; den += a * a
+                                            num += a * r; den += a * a; rr += r * r
                                         }
+                                        ncc = 1 - 0.5 * rr
                                         guard den > 0, !num.isNaN else { bad = true; break }
                                         let step = max(-1, min(1, num / den))
                                         d += step
@@ -203,13 +208,15 @@ extension CoarseToFineMatcher {
                                     guard !bad, abs(d - d0) <= 1.5 else { continue }
                                     _ = converged
                                     dst.pointer[i] = d
+                                    c.pointer[i] = ncc
                                 }
                             }
+                          }
                         }
                     }
                 }
             }
         }
-        return out
+        return (out, correlation)
     }
 }

@@ -1,0 +1,102 @@
+import Foundation
+import Geometry
+import Imaging
+import Interchange
+import TestSupport
+import Testing
+
+/// `trinocular reconstruct` as a user runs it: a small synthetic capture end to end, and
+/// the bad inputs of issue #5 (exit 2, the file named, nothing written). Dense matching in
+/// a debug build takes minutes even at 612 × 512, so these run with the release build
+/// (scripts/test's second half, TRINOCULAR_ACCURACY=1).
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["TRINOCULAR_ACCURACY"] != nil,
+                             "runs the release binary: TRINOCULAR_ACCURACY=1 swift test -c release"))
+struct ReconstructCLITests {
+    /// A small (scale 0.25, 612 × 512) noisy mounds capture written by `synth`.
+    static func capture(in dir: URL) throws -> URL {
+        let folder = dir.appendingPathComponent("capture")
+        let run = try Run(["synth", "capture", "--scene", "mounds", "--out", folder.path, "--scale", "0.25", "--noise", "1.5"])
+        #expect(run.status == 0, "\(run.stderr)")
+        return folder
+    }
+
+    /// Vertex count and property names of a binary PLY's header.
+    static func plyHeader(_ url: URL) throws -> (count: Int, properties: [String], bodyBytes: Int) {
+        let data = try Data(contentsOf: url)
+        let end = data.range(of: Data("end_header\n".utf8))!
+        let header = String(decoding: data[..<end.lowerBound], as: UTF8.self)
+        var count = 0, properties: [String] = []
+        for line in header.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            if f.first == "element", f.count == 3 { count = Int(f[2])! }
+            if f.first == "property" { properties.append(String(f.last!)) }
+        }
+        #expect(header.hasPrefix("ply\nformat binary_little_endian 1.0\n"))
+        return (count, properties, data.count - end.upperBound)
+    }
+
+    @Test func reconstructsASyntheticCaptureEndToEnd() throws {
+        let dir = try TestPaths.temporaryFolder("reconstruct")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = try Self.capture(in: dir)
+        let out = dir.appendingPathComponent("out")
+        let run = try Run(["reconstruct", capture.path, "--out", out.path, "--save-disparities"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("pair cam0–cam1") && run.stderr.contains("fused"))
+        let ply = try Self.plyHeader(out.appendingPathComponent("points.ply"))
+        #expect(ply.properties == ["x", "y", "z", "nx", "ny", "nz", "red", "green", "blue"])
+        #expect(ply.bodyBytes == ply.count * 27)
+        #expect(ply.count > 20_000, "\(ply.count) points from two 612 × 512 pairs")
+        let report = try JSONValue.parse(Data(contentsOf: out.appendingPathComponent("reconstruction.json")))
+        #expect(report["format"]?.string == "trinocular.reconstruction/1")
+        #expect(report["points"]?.number == Double(ply.count))
+        #expect(report["pairs"]?.array?.count == 2)
+        for name in ["disparity-cam0-cam1.png", "confidence-cam0-cam1.png", "disparity-cam1-cam2.png"] {
+            let info = try ImageFile.info(of: out.appendingPathComponent(name))
+            #expect(info.width == 612 && info.height == 512 && info.bitDepth == 16)
+        }
+        // The output folder is left alone without --force.
+        let again = try Run(["reconstruct", capture.path, "--out", out.path])
+        #expect(again.status == 2 && again.stderr.contains("--force"))
+    }
+
+    @Test func badCapturesExitTwoNamingTheFileAndWriteNothing() throws {
+        let dir = try TestPaths.temporaryFolder("reconstruct-bad")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = try Self.capture(in: dir)
+        func expectRefused(_ folder: URL, _ extra: [String] = [], mentions: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let out = dir.appendingPathComponent("out-\(UUID().uuidString)")
+            let run = try Run(["reconstruct", folder.path, "--out", out.path] + extra)
+            #expect(run.status == 2, "\(run.stderr)", sourceLocation: sourceLocation)
+            for m in mentions { #expect(run.stderr.contains(m), "\(run.stderr)", sourceLocation: sourceLocation) }
+            #expect(!FileManager.default.fileExists(atPath: out.path), sourceLocation: sourceLocation)
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("partial") }
+            #expect(leftovers.isEmpty, sourceLocation: sourceLocation)
+        }
+        let fm = FileManager.default
+        // A camera's image missing.
+        let missing = dir.appendingPathComponent("missing")
+        try fm.copyItem(at: capture, to: missing)
+        try fm.removeItem(at: missing.appendingPathComponent("cam2.png"))
+        try expectRefused(missing, mentions: ["cam2", "missing image"])
+        // An image of another size than the rig's.
+        let resized = dir.appendingPathComponent("resized")
+        try fm.copyItem(at: capture, to: resized)
+        try ImageFile.write(Image<UInt8>(width: 600, height: 500, layout: .gray, repeating: 128), to: resized.appendingPathComponent("cam1.png"))
+        try expectRefused(resized, mentions: ["cam1.png", "600×500"])
+        // An all-black image.
+        let black = dir.appendingPathComponent("black")
+        try fm.copyItem(at: capture, to: black)
+        try ImageFile.write(Image<UInt8>(width: 612, height: 512, layout: .gray, repeating: 0), to: black.appendingPathComponent("cam0.png"))
+        try expectRefused(black, mentions: ["cam0.png", "blank"])
+        // A rig with a single camera (and only its image).
+        let single = dir.appendingPathComponent("single")
+        try fm.createDirectory(at: single, withIntermediateDirectories: true)
+        try fm.copyItem(at: capture.appendingPathComponent("cam0.png"), to: single.appendingPathComponent("cam0.png"))
+        let rig = try Rig(contentsOf: capture.appendingPathComponent("rig.json"))
+        try Rig(cameras: [rig.cameras[0]]).write(to: single.appendingPathComponent("rig.json"))
+        try expectRefused(single, mentions: ["rig.json", "two or more"])
+        // A working range where the subject is not: nothing matches, and that is an error.
+        try expectRefused(capture, ["--working-range", "3000-4000"], mentions: ["no surface point"])
+    }
+}
