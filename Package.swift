@@ -64,7 +64,7 @@ let package = Package(
         // (TRINOCULAR_ACCURACY=1); skipped in the debug run.
         .testTarget(name: "AccuracyTests", dependencies: ["Calibration", "Stereo", "Synthesis", "Pipeline", "Reconstruction", "TestSupport"]),
         .testTarget(name: "StereoTests", dependencies: ["Stereo", "TestSupport"]),
-        .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "TestSupport"]),
+        .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "Interchange", "TestSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",

@@ -80,7 +80,7 @@ public enum SurfaceEstimation {
     /// The smallest eigenvalue of a symmetric 3 × 3 matrix and a unit eigenvector for it
     /// (closed form: the trigonometric solution of the characteristic cubic, then the
     /// largest cross product of two rows of A − λI).
-    static func smallestEigenpair(_ a: Matrix3x3) -> (SIMD3<Double>, Double)? {
+    public static func smallestEigenpair(_ a: Matrix3x3) -> (SIMD3<Double>, Double)? {
         let p1 = a.row0.y * a.row0.y + a.row0.z * a.row0.z + a.row1.z * a.row1.z
         let q = a.trace / 3
         let p2 = (a.row0.x - q) * (a.row0.x - q) + (a.row1.y - q) * (a.row1.y - q) + (a.row2.z - q) * (a.row2.z - q) + 2 * p1

@@ -32,6 +32,11 @@ public struct DenseMatchingOptions: Sendable, Equatable {
     /// the coarser level's matches, around the nearest match's disparity: surfaces seen at
     /// steep angles, which the coarse level loses first, grow back from their matched side.
     public var growth = 6
+    /// Pixels this close (px, along the row) to a gap of at least a window's width are
+    /// dropped: at an occluding contour the window straddles surface and background, and
+    /// the match follows the contour, which is not the same surface point in both views
+    /// ("foreground fattening"). 0 keeps them.
+    public var edgeMargin = 4
     /// Connected regions smaller than this (full-resolution pixels) are dropped.
     public var speckleSize = 400
 
@@ -121,9 +126,29 @@ public enum CoarseToFineMatcher {
         }
         (dl, cl) = SemiGlobalMatcher.consistent(dl, cl, against: dr, direction: -1, width: w, height: h, tolerance: Double(options.leftRightTolerance))
         _ = cr
+        if options.edgeMargin > 0 { erodeEdges(&dl, &cl, width: w, height: h, margin: options.edgeMargin, minimumGap: 2 * options.windowHalfSize + 1) }
         if options.speckleSize > 0 { SemiGlobalMatcher.removeSpeckles(&dl, &cl, width: w, height: h, maximumSize: options.speckleSize) }
         let range = sgm.minimumDisparity...(sgm.minimumDisparity + sgm.disparityCount - 1)
         return Result(left: DisparityMap(width: w, height: h, disparity: dl, confidence: cl.map { max(0, $0) }), levels: levels, coarseRange: range)
+    }
+
+    /// Drops disparities within `margin` px along their row of a run of at least
+    /// `minimumGap` pixels without one.
+    static func erodeEdges(_ d: inout [Float], _ c: inout [Float], width w: Int, height h: Int, margin: Int, minimumGap: Int) {
+        for y in 0..<h {
+            var x = 0
+            while x < w {
+                guard d[y * w + x].isNaN else { x += 1; continue }
+                var end = x
+                while end < w, d[y * w + end].isNaN { end += 1 }
+                // A gap [x, end): erase `margin` pixels each side if it is wide (or the image edge).
+                if end - x >= minimumGap || x == 0 || end == w {
+                    for k in max(0, x - margin)..<x { d[y * w + k] = .nan; c[y * w + k] = 0 }
+                    for k in end..<min(w, end + margin) { d[y * w + k] = .nan; c[y * w + k] = 0 }
+                }
+                x = end + margin
+            }
+        }
     }
 
     // MARK: Pyramid

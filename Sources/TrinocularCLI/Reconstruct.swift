@@ -51,7 +51,7 @@ struct Reconstruct: ParsableCommand {
     var voxel: Double?
 
     @Flag(name: .customLong("save-disparities"),
-          help: "Also write each pair's disparity (16-bit PNG, 1/16 px, 0 = none) and confidence maps.")
+          help: "Also write each pair's disparity (16-bit PNG: value / 16 + the pair's disparityPngOffsetPx in reconstruction.json, 0 = none) and confidence (ZNCC × 65535) maps.")
     var saveDisparities = false
 
     @Flag(help: "Replace points.ply and reconstruction.json in an existing output folder.")
@@ -87,8 +87,10 @@ struct Reconstruct: ParsableCommand {
         let cloud = result.cloud
         files.append(("points.ply", PLY.pointCloud(positions: cloud.positions, normals: cloud.normals, colors: cloud.colors,
                                                    comments: ["Trinocular \(TrinocularVersion.string): fused point cloud, mm, rig world frame"])))
-        for d in result.disparities {
-            let scaled = d.map.disparity.map { $0.isNaN ? UInt16(0) : UInt16(max(1, min(65535, ($0 * 16).rounded()))) }
+        for (d, pair) in zip(result.disparities, result.pairs) {
+            // 1/16 px above the pair's offset (its range's lower bound − 1): 0 = none.
+            let offset = Float(pair.disparityRange.lowerBound - 1)
+            let scaled = d.map.disparity.map { $0.isNaN ? UInt16(0) : UInt16(max(1, min(65535, (($0 - offset) * 16).rounded()))) }
             let confidence = d.map.confidence.map { UInt16(max(0, min(65535, ($0 * 65535).rounded()))) }
             files.append(("disparity-\(d.left)-\(d.right).png", try PNG.encode(Image(width: d.map.width, height: d.map.height, layout: .gray, pixels: scaled))))
             files.append(("confidence-\(d.left)-\(d.right).png", try PNG.encode(Image(width: d.map.width, height: d.map.height, layout: .gray, pixels: confidence))))
@@ -109,6 +111,8 @@ enum ReconstructionReport {
             .object([
                 ("cameras", .array(p.cameras.map { .string($0) })),
                 ("disparityRangePx", .array([.int(p.disparityRange.lowerBound), .int(p.disparityRange.upperBound)])),
+                // --save-disparities: disparity = PNG value / 16 + this (px); 0 = none.
+                ("disparityPngOffsetPx", .int(p.disparityRange.lowerBound - 1)),
                 ("pyramidLevels", .int(p.pyramidLevels)),
                 ("matchedPixels", .int(p.matchedPixels)),
                 ("matchedFraction", .number((p.density * 10000).rounded() / 10000)),

@@ -1,9 +1,18 @@
 import Foundation
+import Geometry
 import Synthesis
 
 /// Small in-memory renders of the synthetic scenes for unit tests: the whole capture is
 /// made without touching the disk, at a scale that keeps a test to a fraction of a second.
 public enum SyntheticFixtures {
+    /// The default three-camera arc's rig (exact), at `scale`, without rendering.
+    public static func arcRig(scale: Double = 0.25, seed: UInt64 = 1) -> Rig {
+        var options = SyntheticRigOptions()
+        options.scale = scale
+        options.seed = seed
+        return try! SyntheticRig(options).rig
+    }
+
     /// Renders `scene` through the default three-camera arc at `scale` (0.2 → 490×410 px).
     /// Noise off and depth maps on unless asked otherwise.
     public static func capture(_ scene: SceneName, scale: Double = 0.2, seed: UInt64 = 1,
