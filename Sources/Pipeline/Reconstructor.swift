@@ -27,7 +27,7 @@ public struct ReconstructionOptions: Sendable {
     public var maximumViewAngle = 72.0
     /// The zero-mean normalized correlation of the full-resolution windows a point seen by
     /// two cameras only needs (points three cameras confirm are kept whatever it is).
-    public var minimumTwoViewCorrelation = 0.8
+    public var minimumTwoViewCorrelation = 0.6
     /// The largest reprojection error (px) three views may show for a point they share.
     public var threeViewTolerance = 1.0
     /// Down-sample the fused cloud to one point per voxel of this size (mm); nil keeps all.
@@ -116,56 +116,28 @@ public enum Reconstructor {
                                           problem: "the image is blank (every pixel within \(Int(hi) - Int(lo)) grey levels of \(lo)): did camera '\(view.cameraID)' fire, and was the lens uncovered?",
                                           badInput: true)
             }
-            colour.append(image.layout == .rgb ? image : image)
+            colour.append(image)
             gray.append(Image(width: g.width, height: g.height, layout: .gray, pixels: g.pixels.map { Float($0) }))
         }
         progress(String(format: "read %d images (%.1f s)", capture.views.count, lap("read images")))
 
-        // Pairs: rectification, matching.
+        // Pairs: rectification, matching — the pairs side by side (each also parallel
+        // inside), so that the serial parts of one overlap the other.
         let pairIndices = selectPairs(rig, options.pairs)
+        let outcomes = PairOutcomes(count: pairIndices.count)
+        let images = gray
+        DispatchQueue.concurrentPerform(iterations: pairIndices.count) { k in
+            let (a, b) = pairIndices[k]
+            outcomes.set(k, Result { try matchPair(rig: rig, a, b, gray: images, range: range, options: options, progress: progress) })
+        }
         var pairs: [StereoPair] = [], maps: [DisparityMap] = [], reports: [PairReport] = [], rectifiedLefts: [Image<Float>] = []
-        for (a, b) in pairIndices {
-            let pairClock = Date()
-            var stageClock = Date()
-            var pairSeconds: [(String, Double)] = []
-            func pairLap(_ stage: String) -> Double {
-                let now = Date(), s = now.timeIntervalSince(stageClock); stageClock = now
-                pairSeconds.append((stage, s)); return s
+        for outcome in outcomes.values {
+            switch try outcome!.get() {
+            case let .skipped(warning): warnings.append(warning)
+            case let .matched(pair, map, left, report, warning):
+                pairs.append(pair); maps.append(map); rectifiedLefts.append(left); reports.append(report)
+                if let warning { warnings.append(warning) }
             }
-            let pair = StereoPair(rig: rig, a, b)
-            let name = "\(rig.cameras[pair.left].id)–\(rig.cameras[pair.right].id)"
-            guard let disparities = pair.disparityRange(rig: rig, distances: range), disparities.count > 1 else {
-                warnings.append("pair \(name): no disparity fits the working range \(Int(range.lowerBound))–\(Int(range.upperBound)) mm")
-                continue
-            }
-            let left = pair.leftMap.remap(gray[pair.left]), right = pair.rightMap.remap(gray[pair.right])
-            _ = pairLap("rectify")
-            var matching = options.matching
-            matching.disparities = disparities
-            // A vertical pair (one camera above the other) is matched along columns: as a
-            // horizontal one on the transposed images, the result transposed back.
-            var matched: CoarseToFineMatcher.Result
-            if pair.rectification.isHorizontal {
-                matched = try CoarseToFineMatcher.match(left: left, right: right, options: matching)
-            } else {
-                matched = try CoarseToFineMatcher.match(left: transposed(left), right: transposed(right), options: matching)
-                let m = matched.left
-                matched.left = DisparityMap(width: m.height, height: m.width,
-                                            disparity: transposed(m.disparity, width: m.width, height: m.height),
-                                            confidence: transposed(m.confidence, width: m.width, height: m.height))
-            }
-            let t = pairLap("match")
-            let count = matched.left.disparity.lazy.filter { !$0.isNaN }.count
-            progress(String(format: "pair %@: disparities %d–%d px, %d pyramid levels, %.0f %% of pixels matched (%.1f s)",
-                            name, matching.disparities.lowerBound, matching.disparities.upperBound, matched.levels,
-                            100 * Double(count) / Double(left.pixelCount), Date().timeIntervalSince(pairClock)))
-            _ = t
-            if count == 0 { warnings.append("pair \(name) matched no pixels (no texture in common, or the subject outside the working range)") }
-            pairs.append(pair); maps.append(matched.left); rectifiedLefts.append(left)
-            reports.append(PairReport(cameras: [rig.cameras[pair.left].id, rig.cameras[pair.right].id], disparityRange: matching.disparities,
-                                      pyramidLevels: matched.levels, matchedPixels: count, density: Double(count) / Double(left.pixelCount),
-                                      points: 0, threeView: 0, threeViewRejected: 0, threeViewRMS: nil, outliers: 0, duplicates: 0, conflicts: 0,
-                                      seconds: pairSeconds))
         }
         _ = lap("rectify and match")
         guard !pairs.isEmpty else {
@@ -205,10 +177,10 @@ public enum Reconstructor {
         for p in pairs.indices {
             let others = rig.cameras.indices.filter { $0 != pairs[p].left && $0 != pairs[p].right }.map { (rig.cameras[$0], gray[$0]) }
             var mark = PhotometricCheck.conflicts(organized[p], normals: normals[p], leftRectified: rectifiedLefts[p], cameras: others)
-            // Seen too obliquely by either camera of the pair: sub-pixel errors there stretch
-            // into millimetres along the surface.
             // Two-view points must match closely at full resolution (three views vouch for the others).
             for i in mark.indices where organized[p].views[i] < 3 && maps[p].confidence[i] < Float(options.minimumTwoViewCorrelation) { mark[i] = true }
+            // Seen too obliquely by either camera of the pair: sub-pixel errors there stretch
+            // into millimetres along the surface.
             let eyes = [SIMD3<Float>(rig.cameras[pairs[p].left].centre), SIMD3<Float>(rig.cameras[pairs[p].right].centre)]
             let limit = Float(cos(options.maximumViewAngle * Double.pi / 180))
             for i in mark.indices where !organized[p].positions[i].x.isNaN {
@@ -271,6 +243,63 @@ public enum Reconstructor {
         return ReconstructionResult(cloud: cloud, pairs: reports, workingRange: range, outsideWorkingRange: outside,
                                     seconds: seconds, warnings: warnings,
                                     disparities: options.keepDisparities ? zip(pairs, maps).map { (rig.cameras[$0.left].id, rig.cameras[$0.right].id, $1) } : [])
+    }
+
+    enum PairOutcome {
+        case skipped(String)
+        case matched(StereoPair, DisparityMap, Image<Float>, PairReport, String?)
+    }
+
+    /// One pair's results, filled in by parallel workers (each its own slot).
+    final class PairOutcomes: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var values: [Result<PairOutcome, Error>?]
+        init(count: Int) { values = Array(repeating: nil, count: count) }
+        func set(_ k: Int, _ value: Result<PairOutcome, Error>) { lock.lock(); values[k] = value; lock.unlock() }
+    }
+
+    /// Rectifies and matches rig cameras a and b.
+    static func matchPair(rig: Rig, _ a: Int, _ b: Int, gray: [Image<Float>], range: ClosedRange<Double>, options: ReconstructionOptions,
+                          progress: @Sendable (String) -> Void) throws -> PairOutcome {
+        let pairClock = Date()
+        var stageClock = Date()
+        var pairSeconds: [(String, Double)] = []
+        func pairLap(_ stage: String) {
+            let now = Date(), s = now.timeIntervalSince(stageClock); stageClock = now
+            pairSeconds.append((stage, s))
+        }
+        let pair = StereoPair(rig: rig, a, b)
+        let name = "\(rig.cameras[pair.left].id)–\(rig.cameras[pair.right].id)"
+        guard let disparities = pair.disparityRange(rig: rig, distances: range), disparities.count > 1 else {
+            return .skipped("pair \(name): no disparity fits the working range \(Int(range.lowerBound))–\(Int(range.upperBound)) mm")
+        }
+        let left = pair.leftMap.remap(gray[pair.left]), right = pair.rightMap.remap(gray[pair.right])
+        pairLap("rectify")
+        var matching = options.matching
+        matching.disparities = disparities
+        // A vertical pair (one camera above the other) is matched along columns: as a
+        // horizontal one on the transposed images, the result transposed back.
+        var matched: CoarseToFineMatcher.Result
+        if pair.rectification.isHorizontal {
+            matched = try CoarseToFineMatcher.match(left: left, right: right, options: matching)
+        } else {
+            matched = try CoarseToFineMatcher.match(left: transposed(left), right: transposed(right), options: matching)
+            let m = matched.left
+            matched.left = DisparityMap(width: m.height, height: m.width,
+                                        disparity: transposed(m.disparity, width: m.width, height: m.height),
+                                        confidence: transposed(m.confidence, width: m.width, height: m.height))
+        }
+        pairLap("match")
+        let count = matched.left.disparity.lazy.filter { !$0.isNaN }.count
+        progress(String(format: "pair %@: disparities %d–%d px, %d pyramid levels, %.0f %% of pixels matched (%.1f s)",
+                        name, matching.disparities.lowerBound, matching.disparities.upperBound, matched.levels,
+                        100 * Double(count) / Double(left.pixelCount), Date().timeIntervalSince(pairClock)))
+        let warning = count == 0 ? "pair \(name) matched no pixels (no texture in common, or the subject outside the working range)" : nil
+        let report = PairReport(cameras: [rig.cameras[pair.left].id, rig.cameras[pair.right].id], disparityRange: matching.disparities,
+                                pyramidLevels: matched.levels, matchedPixels: count, density: Double(count) / Double(left.pixelCount),
+                                points: 0, threeView: 0, threeViewRejected: 0, threeViewRMS: nil, outliers: 0, duplicates: 0, conflicts: 0,
+                                seconds: pairSeconds)
+        return .matched(pair, matched.left, left, report, warning)
     }
 
     static func transposed(_ image: Image<Float>) -> Image<Float> {

@@ -22,7 +22,7 @@ public struct DenseMatchingOptions: Sendable, Equatable {
     /// The best correlation must beat any other not next to it by this much.
     public var uniquenessMargin: Float = 0.05
     /// Gauss–Newton steps of the final sub-pixel fit at full resolution.
-    public var refinementSteps = 5
+    public var refinementSteps = 3
     /// Left–right check at full resolution (px).
     public var leftRightTolerance: Float = 0.5
     /// Gaps in a coarser map up to this many pixels (of that level) along a row are
@@ -32,13 +32,13 @@ public struct DenseMatchingOptions: Sendable, Equatable {
     /// the coarser level's matches, around the nearest match's disparity: surfaces seen at
     /// steep angles, which the coarse level loses first, grow back from their matched side.
     public var growth = 6
-    /// Pixels this close (px, along the row) to a gap of at least a window's width are
-    /// dropped: at an occluding contour the window straddles surface and background, and
-    /// the match follows the contour, which is not the same surface point in both views
-    /// ("foreground fattening"). 0 keeps them.
+    /// Pixels this close (px, along the row) to an occluding contour are dropped: there the
+    /// window straddles surface and background, and the match follows the contour, which
+    /// is not the same surface point in both views ("foreground fattening"). 0 keeps them.
     public var edgeMargin = 4
-    /// Connected regions smaller than this (full-resolution pixels) are dropped.
-    public var speckleSize = 400
+    /// Connected regions smaller than this share of the image's pixels are dropped
+    /// (1/12,500: 400 px at 5 MP, 25 px at 640 × 480; at least 20 px).
+    public var speckleFraction = 0.00008
 
     public init() {}
 
@@ -47,7 +47,7 @@ public struct DenseMatchingOptions: Sendable, Equatable {
         guard coarseDisparityLimit >= 16 else { throw MatchingError.badOption("coarseDisparityLimit must be ≥ 16") }
         guard (1...7).contains(windowHalfSize) else { throw MatchingError.badOption("windowHalfSize must be 1…7") }
         guard (1...8).contains(searchRadius) else { throw MatchingError.badOption("searchRadius must be 1…8") }
-        guard (-1...1).contains(minimumCorrelation), refinementSteps >= 0, leftRightTolerance >= 0, gapFill >= 0, speckleSize >= 0 else {
+        guard (-1...1).contains(minimumCorrelation), refinementSteps >= 0, leftRightTolerance >= 0, gapFill >= 0, speckleFraction >= 0 else {
             throw MatchingError.badOption("minimumCorrelation in −1…1; steps, tolerances and sizes ≥ 0")
         }
         try coarse.validate()
@@ -127,26 +127,45 @@ public enum CoarseToFineMatcher {
         (dl, cl) = SemiGlobalMatcher.consistent(dl, cl, against: dr, direction: -1, width: w, height: h, tolerance: Double(options.leftRightTolerance))
         _ = cr
         if options.edgeMargin > 0 { erodeEdges(&dl, &cl, width: w, height: h, margin: options.edgeMargin, minimumGap: 2 * options.windowHalfSize + 1) }
-        if options.speckleSize > 0 { SemiGlobalMatcher.removeSpeckles(&dl, &cl, width: w, height: h, maximumSize: options.speckleSize) }
+        if options.speckleFraction > 0 {
+            SemiGlobalMatcher.removeSpeckles(&dl, &cl, width: w, height: h, maximumSize: max(20, Int(options.speckleFraction * Double(w * h))))
+        }
         let range = sgm.minimumDisparity...(sgm.minimumDisparity + sgm.disparityCount - 1)
         return Result(left: DisparityMap(width: w, height: h, disparity: dl, confidence: cl.map { max(0, $0) }), levels: levels, coarseRange: range)
     }
 
-    /// Drops disparities within `margin` px along their row of a run of at least
-    /// `minimumGap` pixels without one.
+    /// Drops disparities within `margin` px along their row of an occluding contour: a run
+    /// of at least `minimumGap` pixels without disparity with no match beyond it on the row
+    /// (the subject's outline against the background), or with a larger disparity on one
+    /// side than the other by more than 2 px (the nearer side is eroded). Gaps between
+    /// matches of similar disparity (texture-less spots on one surface) are left alone.
     static func erodeEdges(_ d: inout [Float], _ c: inout [Float], width w: Int, height h: Int, margin: Int, minimumGap: Int) {
         for y in 0..<h {
             var x = 0
+            var previousValid = -1
             while x < w {
-                guard d[y * w + x].isNaN else { x += 1; continue }
+                guard d[y * w + x].isNaN else { previousValid = x; x += 1; continue }
                 var end = x
                 while end < w, d[y * w + end].isNaN { end += 1 }
-                // A gap [x, end): erase `margin` pixels each side if it is wide (or the image edge).
-                if end - x >= minimumGap || x == 0 || end == w {
-                    for k in max(0, x - margin)..<x { d[y * w + k] = .nan; c[y * w + k] = 0 }
-                    for k in end..<min(w, end + margin) { d[y * w + k] = .nan; c[y * w + k] = 0 }
+                let before: Float? = previousValid >= 0 ? d[y * w + previousValid] : nil
+                let after: Float? = end < w ? d[y * w + end] : nil
+                var erodeBefore = false, erodeAfter = false
+                if end - x >= minimumGap {
+                    switch (before, after) {
+                    case let (b?, a?):
+                        if b > a + 2 { erodeBefore = true } else if a > b + 2 { erodeAfter = true }
+                    case (_?, nil): erodeBefore = true
+                    case (nil, _?): erodeAfter = true
+                    case (nil, nil): break
+                    }
                 }
-                x = end + margin
+                if erodeBefore { for k in max(0, x - margin)..<x where !d[y * w + k].isNaN { d[y * w + k] = .nan; c[y * w + k] = 0 } }
+                var next = end
+                if erodeAfter {
+                    for k in end..<min(w, end + margin) { d[y * w + k] = .nan; c[y * w + k] = 0 }
+                    next = min(w, end + margin)
+                }
+                x = next
             }
         }
     }

@@ -75,17 +75,61 @@ extension CoarseToFineMatcher {
                         let dOut = SendablePointer(dp.baseAddress!), sOut = SendablePointer(sp.baseAddress!)
                         DispatchQueue.concurrentPerform(iterations: h) { y in
                             guard y >= k, y < h - k else { return }
-                            var scores = [Float](repeating: -2, count: 2 * radius + 1)
+                            let scores = UnsafeMutablePointer<Float>.allocate(capacity: 2 * radius + 1)
+                            let offsets = UnsafeMutablePointer<Int>.allocate(capacity: (2 * k + 1) * (2 * k + 1))
+                            defer { scores.deallocate(); offsets.deallocate() }
+                            var low = 0, high = 0
                             for x in k..<(w - k) {
                                 let i = y * w + x
                                 let p = prior[i]
                                 let normL = ref.norm[i]
                                 guard !p.isNaN, normL > 0 else { continue }
                                 let centre = Int(p.rounded())
+                                // The prior's local slope (px of disparity per px): where the
+                                // surface is steep to one camera, the other window is sampled
+                                // stretched by it (to the nearest pixel), not as a square.
+                                func slope(_ a: Float, _ b: Float) -> Float {
+                                    guard !a.isNaN, !b.isNaN, abs(b - a) < 4 else { return 0 }
+                                    return max(-0.6, min(0.6, (b - a) / 4))
+                                }
+                                let sx = x >= 2 && x < w - 2 ? slope(prior[i - 2], prior[i + 2]) : 0
+                                let sy = y >= 2 && y < h - 2 ? slope(prior[i - 2 * w], prior[i + 2 * w]) : 0
+                                let steep = abs(sx) > 0.1 || abs(sy) > 0.1
+                                if steep {
+                                    // Offsets of the stretched window's samples (rounded to the
+                                    // nearest pixel without libm), the same for every candidate.
+                                    var q = 0
+                                    low = 0; high = 0
+                                    for dy in -k...k {
+                                        for dx in -k...k {
+                                            let v = Float(direction) * (sx * Float(dx) + sy * Float(dy))
+                                            let offset = dx + Int(v >= 0 ? v + 0.5 : v - 0.5)
+                                            offsets[q] = offset; q += 1
+                                            low = min(low, offset); high = max(high, offset)
+                                        }
+                                    }
+                                }
                                 var bestJ = -1, best: Float = -2
                                 for j in 0..<(2 * radius + 1) {
                                     scores[j] = -2
                                     let xo = x + direction * (centre - radius + j)
+                                    if steep {
+                                        guard xo + low >= 0, xo + high < w else { continue }
+                                        var dot: Float = 0, sb: Float = 0, sbb: Float = 0, q = 0
+                                        for dy in -k...k {
+                                            let a = l.pointer + (y + dy) * w + x, row = o.pointer + (y + dy) * w + xo
+                                            for dx in -k...k {
+                                                let b = row[offsets[q]]; q += 1
+                                                dot += a[dx] * b; sb += b; sbb += b * b
+                                            }
+                                        }
+                                        let varianceO = sbb - sb * sb / n
+                                        guard !dot.isNaN, varianceO > 0.0625 * n else { continue }
+                                        let ncc = (dot - ref.mean[i] * sb) * normL / varianceO.squareRoot()
+                                        scores[j] = ncc
+                                        if ncc > best { best = ncc; bestJ = j }
+                                        continue
+                                    }
                                     guard xo >= k, xo < w - k, case let normO = oth.norm[y * w + xo], normO > 0 else { continue }
                                     var dot: Float = 0
                                     for dy in -k...k {
@@ -146,8 +190,11 @@ extension CoarseToFineMatcher {
                             let dst = SendablePointer(outp.baseAddress!)
                             DispatchQueue.concurrentPerform(iterations: h) { y in
                                 guard y >= k + 2, y < h - k - 2 else { return }
-                                var lz = [Float](repeating: 0, count: side * side)
-                                var os = lz, gs = lz
+                                // Scratch windows (unsafe: no bounds checks in the inner loops).
+                                let lz = UnsafeMutablePointer<Float>.allocate(capacity: side * side)
+                                let os = UnsafeMutablePointer<Float>.allocate(capacity: side * side)
+                                let gs = UnsafeMutablePointer<Float>.allocate(capacity: side * side)
+                                defer { lz.deallocate(); os.deallocate(); gs.deallocate() }
                                 for x in (k + 2)..<(w - k - 2) {
                                     let i = y * w + x
                                     let d0 = dIn.pointer[i]

@@ -26,7 +26,7 @@ import Testing
         var options = DenseMatchingOptions()
         options.disparities = 0...200
         options.coarseDisparityLimit = 64
-        options.speckleSize = 20
+        options.speckleFraction = 0.0005
         let result = try CoarseToFineMatcher.match(left: left, right: right, options: options)
         #expect(result.levels == 2)
         var errors: [Double] = [], known = 0
