@@ -38,7 +38,11 @@ def main():
     w, h = ca["imageSize"]
     Ra, ta = Rt(ca); Rb, tb = Rt(cb)
     R = Rb @ Ra.T; T = tb - R @ ta
-    R1, R2, P1, P2, Q, _, _ = cv2.stereoRectify(K(ca), D(ca), K(cb), D(cb), (w, h), R, T, flags=0, alpha=-1)
+    ours_rect = pair["rectification"]
+    R1o, P1o, P2o = (np.array(ours_rect[k], float).reshape(3, -1) for k in ("R1", "P1", "P2"))
+    R1, R2, P1, P2, Q, _, _ = cv2.stereoRectify(K(ca), D(ca).reshape(1, -1), K(cb), D(cb).reshape(1, -1), (w, h), R, T.reshape(3, 1), flags=0, alpha=-1)
+    print(f"rectification vs OpenCV's (flags=0, alpha=-1): |R1 − R1cv| {np.abs(R1o - R1).max():.2e}, "
+          f"|P1 − P1cv| {np.abs(P1o - P1).max():.2e} px, |P2 − P2cv| {np.abs(P2o - P2).max():.2e}")
     m1 = cv2.initUndistortRectifyMap(K(ca), D(ca), R1, P1, (w, h), cv2.CV_32FC1)
     m2 = cv2.initUndistortRectifyMap(K(cb), D(cb), R2, P2, (w, h), cv2.CV_32FC1)
     gray = lambda cam: cv2.imread(f"{capture}/{cam}.png", cv2.IMREAD_GRAYSCALE)
@@ -63,7 +67,7 @@ def main():
     # Trinocular's map: value / 16 + the pair's offset (px), 0 = none.
     ours_png = png16(f"{out}/disparity-{a}-{b}.png").astype(np.float32)
     offset = pair["disparityPngOffsetPx"]
-    ours = np.where(ours_png > 0, ours_png / 16 - offset, np.nan)
+    ours = np.where(ours_png > 0, ours_png / 16 + offset, np.nan)
 
     # Truth: cam a's depth (0.05 mm, z along its axis) through the rectification.
     depth = png16(f"{capture}.depth/{a}.png").astype(np.float64) * 0.05

@@ -50,6 +50,8 @@ public struct ReconstructionError: Error, CustomStringConvertible {
 /// What was done for one camera pair.
 public struct PairReport: Sendable {
     public var cameras: [String]
+    /// The pair's rectification (OpenCV's R1, R2, P1, P2 conventions).
+    public var rectification: StereoRectification
     public var disparityRange: ClosedRange<Int>
     public var pyramidLevels: Int
     /// Pixels of the left rectified image with a disparity, and their share of the image.
@@ -295,7 +297,8 @@ public enum Reconstructor {
                         name, matching.disparities.lowerBound, matching.disparities.upperBound, matched.levels,
                         100 * Double(count) / Double(left.pixelCount), Date().timeIntervalSince(pairClock)))
         let warning = count == 0 ? "pair \(name) matched no pixels (no texture in common, or the subject outside the working range)" : nil
-        let report = PairReport(cameras: [rig.cameras[pair.left].id, rig.cameras[pair.right].id], disparityRange: matching.disparities,
+        let report = PairReport(cameras: [rig.cameras[pair.left].id, rig.cameras[pair.right].id], rectification: pair.rectification,
+                                disparityRange: matching.disparities,
                                 pyramidLevels: matched.levels, matchedPixels: count, density: Double(count) / Double(left.pixelCount),
                                 points: 0, threeView: 0, threeViewRejected: 0, threeViewRMS: nil, outliers: 0, duplicates: 0, conflicts: 0,
                                 seconds: pairSeconds)

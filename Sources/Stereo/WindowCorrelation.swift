@@ -110,7 +110,31 @@ extension CoarseToFineMatcher {
                                     }
                                 }
                                 var bestJ = -1, best: Float = -2
-                                for j in 0..<(2 * radius + 1) {
+                                // Steep windows, all candidates at once: for each window sample
+                                // the candidates' pixels are 2r + 1 neighbours on one row, one
+                                // SIMD8 load (lane t is candidate t, or 2r − t going left).
+                                let first = x + direction * (centre - radius + (direction > 0 ? 0 : 2 * radius))
+                                if steep, radius <= 3, first + low >= 0, first + high + 8 <= w {
+                                    var dot = SIMD8<Float>.zero, sb = SIMD8<Float>.zero, sbb = SIMD8<Float>.zero
+                                    var q = 0
+                                    for dy in -k...k {
+                                        let a = l.pointer + (y + dy) * w + x, row = UnsafeRawPointer(o.pointer + (y + dy) * w + first)
+                                        for dx in -k...k {
+                                            let b = row.loadUnaligned(fromByteOffset: 4 * offsets[q], as: SIMD8<Float>.self); q += 1
+                                            dot += a[dx] * b; sb += b; sbb += b * b
+                                        }
+                                    }
+                                    let varianceO = sbb - sb * sb / n
+                                    for j in 0..<(2 * radius + 1) {
+                                        let t = direction > 0 ? j : 2 * radius - j
+                                        scores[j] = -2
+                                        guard !dot[t].isNaN, varianceO[t] > 0.0625 * n else { continue }
+                                        let ncc = (dot[t] - ref.mean[i] * sb[t]) * normL / varianceO[t].squareRoot()
+                                        scores[j] = ncc
+                                        if ncc > best { best = ncc; bestJ = j }
+                                    }
+                                }
+                                for j in 0..<(2 * radius + 1) where !(steep && radius <= 3 && first + low >= 0 && first + high + 8 <= w) {
                                     scores[j] = -2
                                     let xo = x + direction * (centre - radius + j)
                                     if steep {
@@ -132,9 +156,20 @@ extension CoarseToFineMatcher {
                                     }
                                     guard xo >= k, xo < w - k, case let normO = oth.norm[y * w + xo], normO > 0 else { continue }
                                     var dot: Float = 0
-                                    for dy in -k...k {
-                                        let a = l.pointer + (y + dy) * w + x - k, b = o.pointer + (y + dy) * w + xo - k
-                                        for dx in 0...(2 * k) { dot += a[dx] * b[dx] }
+                                    if k == 4 {
+                                        // 9-wide rows: eight lanes of SIMD and one more.
+                                        var acc = SIMD8<Float>.zero
+                                        for dy in -k...k {
+                                            let a = l.pointer + (y + dy) * w + x - k, b = o.pointer + (y + dy) * w + xo - k
+                                            acc += UnsafeRawPointer(a).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b).loadUnaligned(as: SIMD8<Float>.self)
+                                            dot += a[8] * b[8]
+                                        }
+                                        dot += acc.sum()
+                                    } else {
+                                        for dy in -k...k {
+                                            let a = l.pointer + (y + dy) * w + x - k, b = o.pointer + (y + dy) * w + xo - k
+                                            for dx in 0...(2 * k) { dot += a[dx] * b[dx] }
+                                        }
                                     }
                                     let ncc = (dot - n * ref.mean[i] * oth.mean[y * w + xo]) * normL * normO
                                     scores[j] = ncc
@@ -171,30 +206,22 @@ extension CoarseToFineMatcher {
     static func refined(reference: Image<Float>, other: Image<Float>, direction: Int, disparity: [Float], options: DenseMatchingOptions) -> ([Float], [Float]) {
         let w = reference.width, h = reference.height, k = options.windowHalfSize, steps = options.refinementSteps
         let side = 2 * k + 1
-        // Horizontal gradient of the other image (central differences; NaN at the borders).
-        var gradient = [Float](repeating: .nan, count: w * h)
-        other.pixels.withUnsafeBufferPointer { o in
-            for y in 0..<h { for x in 1..<max(1, w - 1) { gradient[y * w + x] = 0.5 * (o[y * w + x + 1] - o[y * w + x - 1]) } }
-        }
         var out = [Float](repeating: .nan, count: w * h), correlation = [Float](repeating: 0, count: w * h)
         let dir = Float(direction)
         reference.pixels.withUnsafeBufferPointer { lp in
             other.pixels.withUnsafeBufferPointer { op in
-                gradient.withUnsafeBufferPointer { gp in
                     disparity.withUnsafeBufferPointer { dp in
                         out.withUnsafeMutableBufferPointer { outp in
                           correlation.withUnsafeMutableBufferPointer { cp in
                             let c = SendablePointer(cp.baseAddress!)
                             let l = SendablePointer(UnsafeMutablePointer(mutating: lp.baseAddress!)), o = SendablePointer(UnsafeMutablePointer(mutating: op.baseAddress!))
-                            let g = SendablePointer(UnsafeMutablePointer(mutating: gp.baseAddress!)), dIn = SendablePointer(UnsafeMutablePointer(mutating: dp.baseAddress!))
+                            let dIn = SendablePointer(UnsafeMutablePointer(mutating: dp.baseAddress!))
                             let dst = SendablePointer(outp.baseAddress!)
                             DispatchQueue.concurrentPerform(iterations: h) { y in
                                 guard y >= k + 2, y < h - k - 2 else { return }
                                 // Scratch windows (unsafe: no bounds checks in the inner loops).
                                 let lz = UnsafeMutablePointer<Float>.allocate(capacity: side * side)
-                                let os = UnsafeMutablePointer<Float>.allocate(capacity: side * side)
-                                let gs = UnsafeMutablePointer<Float>.allocate(capacity: side * side)
-                                defer { lz.deallocate(); os.deallocate(); gs.deallocate() }
+                                defer { lz.deallocate() }
                                 for x in (k + 2)..<(w - k - 2) {
                                     let i = y * w + x
                                     let d0 = dIn.pointer[i]
@@ -217,36 +244,37 @@ extension CoarseToFineMatcher {
                                     var converged = false
                                     var ncc: Float = 0
                                     for _ in 0..<steps {
-                                        var mo: Float = 0, mg: Float = 0
+                                        // One pass of sums over the window; o is the other image
+                                        // interpolated linearly along its row, g = do/dx the
+                                        // slope of that interpolant (exact Gauss–Newton on it).
+                                        var so: Float = 0, soo: Float = 0, sg: Float = 0, sgg: Float = 0, sog: Float = 0, slo: Float = 0, slg: Float = 0
+                                        var q = 0
                                         for dy in -k...k {
-                                            let row = (y + dy) * w
-                                            for dx in -k...k {
-                                                let xo = Float(x + dx) + dir * (d + sx * Float(dx) + sy * Float(dy))
+                                            let row = o.pointer + (y + dy) * w
+                                            let start = Float(x - k) + dir * (d - sx * Float(k) + sy * Float(dy))
+                                            let stepX = 1 + dir * sx
+                                            for t in 0..<side {
+                                                let xo = start + stepX * Float(t)
                                                 // Truncation is the floor here (xo ≥ 1), without a libm call.
                                                 guard xo >= 1, xo < Float(w - 2) else { bad = true; break }
                                                 let x0 = Int(xo)
                                                 let f = xo - Float(x0)
-                                                let v = o.pointer[row + x0] + f * (o.pointer[row + x0 + 1] - o.pointer[row + x0])
-                                                let gv = g.pointer[row + x0] + f * (g.pointer[row + x0 + 1] - g.pointer[row + x0])
-                                                let q = (dy + k) * side + dx + k
-                                                os[q] = v; gs[q] = gv; mo += v; mg += gv
+                                                let o0 = row[x0], gv = row[x0 + 1] - o0
+                                                let v = o0 + f * gv
+                                                let lv = lz[q]; q += 1
+                                                so += v; soo += v * v; sg += gv; sgg += gv * gv; sog += v * gv; slo += lv * v; slg += lv * gv
                                             }
                                             if bad { break }
                                         }
                                         if bad { break }
                                         let count = Float(side * side)
-                                        mo /= count; mg /= count
-                                        var so: Float = 0
-                                        for q in 0..<(side * side) { os[q] -= mo; so += os[q] * os[q] }
-                                        guard so > 0, !so.isNaN else { bad = true; break }
-                                        let no = 1 / so.squareRoot()
-                                        var num: Float = 0, den: Float = 0, rr: Float = 0
-                                        for q in 0..<(side * side) {
-                                            let a = dir * (gs[q] - mg) * no
-                                            let r = lz[q] * nl - os[q] * no
-                                            num += a * r; den += a * a; rr += r * r
-                                        }
-                                        ncc = 1 - 0.5 * rr
+                                        let varianceO = soo - so * so / count
+                                        guard varianceO > 0, !varianceO.isNaN else { bad = true; break }
+                                        let no = 1 / varianceO.squareRoot()
+                                        // r = lz·nl − (o − ō)·no, a = dir·(g − ḡ)·no (Σ lz = 0).
+                                        let num = dir * no * (nl * slg - no * (sog - so * sg / count))
+                                        let den = no * no * (sgg - sg * sg / count)
+                                        ncc = nl * no * slo
                                         guard den > 0, !num.isNaN else { bad = true; break }
                                         let step = max(-1, min(1, num / den))
                                         d += step
@@ -261,7 +289,6 @@ extension CoarseToFineMatcher {
                           }
                         }
                     }
-                }
             }
         }
         return (out, correlation)

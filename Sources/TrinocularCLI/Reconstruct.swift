@@ -113,6 +113,12 @@ enum ReconstructionReport {
                 ("disparityRangePx", .array([.int(p.disparityRange.lowerBound), .int(p.disparityRange.upperBound)])),
                 // --save-disparities: disparity = PNG value / 16 + this (px); 0 = none.
                 ("disparityPngOffsetPx", .int(p.disparityRange.lowerBound - 1)),
+                ("rectification", .object([
+                    ("R1", .numbers(p.rectification.rectified1FromCam1.matrix.rowMajor)),
+                    ("R2", .numbers(p.rectification.rectified2FromCam2.matrix.rowMajor)),
+                    ("P1", .numbers(p.rectification.projection1)),
+                    ("P2", .numbers(p.rectification.projection2)),
+                ])),
                 ("pyramidLevels", .int(p.pyramidLevels)),
                 ("matchedPixels", .int(p.matchedPixels)),
                 ("matchedFraction", .number((p.density * 10000).rounded() / 10000)),
