@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Calibration", targets: ["Calibration"]),
         .library(name: "Stereo", targets: ["Stereo"]),
         .library(name: "Reconstruction", targets: ["Reconstruction"]),
+        .library(name: "Surface", targets: ["Surface"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,6 +44,8 @@ let package = Package(
         .target(name: "Calibration", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange"]),
         .target(name: "Stereo", dependencies: ["Geometry", "LinearAlgebra", "Imaging"]),
         .target(name: "Reconstruction", dependencies: ["Stereo", "Geometry", "LinearAlgebra", "Imaging"]),
+        // Meshes: topology, area, volume (issue 6).
+        .target(name: "Surface"),
         .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra"]),
         .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange", "Stereo", "Reconstruction"]),
 
@@ -65,6 +68,7 @@ let package = Package(
         .testTarget(name: "AccuracyTests", dependencies: ["Calibration", "Stereo", "Synthesis", "Pipeline", "Reconstruction", "TestSupport"]),
         .testTarget(name: "StereoTests", dependencies: ["Stereo", "TestSupport"]),
         .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "Interchange", "TestSupport"]),
+        .testTarget(name: "SurfaceTests", dependencies: ["Surface"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",
