@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "TrinocularCLI",
             dependencies: [
-                "Pipeline", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging",
+                "Pipeline", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",
-            dependencies: ["TrinocularCLI", "Imaging", "Geometry", "TestSupport"]),
+            dependencies: ["TrinocularCLI", "Imaging", "Geometry", "Surface", "TestSupport"]),
 
         // Speed is measured here, not in tests: `swift package benchmark`.
         .executableTarget(

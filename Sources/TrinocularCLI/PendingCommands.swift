@@ -4,15 +4,6 @@ import ArgumentParser
 // arguments so that `--help` already shows how it will be used, and fails with exit
 // status 1 and a clear message until its stage lands.
 
-struct Measure: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Measure distances, areas and volumes on a mesh (not yet available).")
-    @Argument(help: ArgumentHelp("Mesh file (PLY or OBJ, mm).", valueName: "MESH")) var mesh: String
-    @Option(help: ArgumentHelp("Landmarks file.", valueName: "FILE")) var landmarks: String?
-    @Flag(help: "Print one JSON document on stdout.") var json = false
-    func run() throws { throw StageUnavailable(verb: "measure") }
-}
-
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare a pre- and a post-operative mesh (not yet available).")

@@ -5,6 +5,7 @@ import Geometry
 import Imaging
 import Pipeline
 import Stereo
+import Surface
 import Synthesis
 
 /// The `trinocular` command: one subcommand per verb of the contract.
@@ -56,7 +57,7 @@ enum TrinocularMain {
 
     static func exit(with error: Error) -> Never {
         switch error {
-        case is ImageError, is RigFileError, is CaptureError, is CaptureProblems, is CalibrationInputError:
+        case is ImageError, is RigFileError, is CaptureError, is CaptureProblems, is CalibrationInputError, is MeshFileError:
             fail("error: \(error)", status: ExitStatus.badInput)
         case let e as CalibrationError:
             // Too few usable views is the folder's fault (bad input); a solver that cannot

@@ -101,7 +101,7 @@ struct Run {
     }
 
     @Test func stagesNotYetBuiltSaySoAndExitOne() throws {
-        let run = try Run(["measure", "somewhere.ply"])
+        let run = try Run(["compare", "pre.ply", "post.ply", "--out", "/tmp/never-written"])
         #expect(run.status == 1)
         #expect(run.stderr.contains("not yet available"))
     }

@@ -1,0 +1,246 @@
+import Foundation
+
+/// A mesh file that cannot be read: names the file and what is wrong with it.
+public struct MeshFileError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    public var problem: String
+    public init(file: String, problem: String) { self.file = file; self.problem = problem }
+    public var description: String { "\(file): \(problem)" }
+}
+
+/// Stanford PLY meshes: binary little-endian (written by default) or ASCII, `vertex` with
+/// `x y z` (+ `nx ny nz`, `red green blue`), `face` with `vertex_indices` (uchar count, int
+/// indices). Reading accepts both byte orders and ASCII, any scalar types, extra properties
+/// and elements (skipped), and polygons (fanned into triangles); it refuses — with the
+/// reason — wrong counts, truncated bodies, indices out of range, non-finite coordinates.
+public enum PLYMesh {
+    public enum Encoding: Sendable { case binaryLittleEndian, ascii }
+
+    public static func encode(_ mesh: TriangleMesh, encoding: Encoding = .binaryLittleEndian, comments: [String] = []) -> [UInt8] {
+        var header = "ply\nformat \(encoding == .ascii ? "ascii" : "binary_little_endian") 1.0\n"
+        for c in comments { header += "comment \(String(c.map { $0.isNewline ? " " : $0 }))\n" }
+        header += "element vertex \(mesh.vertices.count)\nproperty float x\nproperty float y\nproperty float z\n"
+        if mesh.normals != nil { header += "property float nx\nproperty float ny\nproperty float nz\n" }
+        if mesh.colors != nil { header += "property uchar red\nproperty uchar green\nproperty uchar blue\n" }
+        header += "element face \(mesh.faces.count)\nproperty list uchar int vertex_indices\nend_header\n"
+        var out = Array(header.utf8)
+        switch encoding {
+        case .ascii:
+            var body = ""
+            for i in mesh.vertices.indices {
+                let v = SIMD3<Float>(mesh.vertices[i])
+                body += "\(v.x) \(v.y) \(v.z)"
+                if let n = mesh.normals?[i] { body += " \(n.x) \(n.y) \(n.z)" }
+                if let c = mesh.colors?[i] { body += " \(c.x) \(c.y) \(c.z)" }
+                body += "\n"
+            }
+            for f in mesh.faces { body += "3 \(f.x) \(f.y) \(f.z)\n" }
+            out += Array(body.utf8)
+        case .binaryLittleEndian:
+            func put(_ v: Float) { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } }
+            for i in mesh.vertices.indices {
+                let v = SIMD3<Float>(mesh.vertices[i])
+                put(v.x); put(v.y); put(v.z)
+                if let n = mesh.normals?[i] { put(n.x); put(n.y); put(n.z) }
+                if let c = mesh.colors?[i] { out += [c.x, c.y, c.z] }
+            }
+            for f in mesh.faces {
+                out.append(3)
+                for k in 0..<3 { withUnsafeBytes(of: f[k].littleEndian) { out += $0 } }
+            }
+        }
+        return out
+    }
+
+    // MARK: Reading
+
+    enum Scalar: String {
+        case char, uchar, short, ushort, int, uint, float, double
+        init?(name: String) {
+            switch name {
+            case "char", "int8": self = .char
+            case "uchar", "uint8": self = .uchar
+            case "short", "int16": self = .short
+            case "ushort", "uint16": self = .ushort
+            case "int", "int32": self = .int
+            case "uint", "uint32": self = .uint
+            case "float", "float32": self = .float
+            case "double", "float64": self = .double
+            default: return nil
+            }
+        }
+        var size: Int {
+            switch self { case .char, .uchar: return 1; case .short, .ushort: return 2; case .int, .uint, .float: return 4; case .double: return 8 }
+        }
+    }
+
+    struct Property { var name: String; var type: Scalar; var countType: Scalar? }
+    struct Element { var name: String; var count: Int; var properties: [Property] }
+
+    /// Reads a PLY mesh. - Throws: `MeshFileError` naming `file` and the problem.
+    public static func decode(_ bytes: [UInt8], file: String) throws -> TriangleMesh {
+        func fail(_ problem: String) -> MeshFileError { MeshFileError(file: file, problem: problem) }
+        // Header: lines up to "end_header".
+        guard bytes.count >= 4, Array(bytes[0..<3]) == Array("ply".utf8), bytes[3] == 0x0A || bytes[3] == 0x0D else {
+            throw fail("not a PLY file (it does not start with \"ply\")")
+        }
+        let marker = Array("end_header".utf8)
+        var end = -1
+        var i = 0
+        let limit = min(bytes.count, 1 << 20)
+        while i + marker.count <= limit {
+            if bytes[i] == marker[0], Array(bytes[i..<(i + marker.count)]) == marker, i == 0 || bytes[i - 1] == 0x0A {
+                end = i + marker.count
+                break
+            }
+            i += 1
+        }
+        guard end > 0 else { throw fail("the header has no end_header line (truncated, or not a PLY file)") }
+        if end < bytes.count, bytes[end] == 0x0D { end += 1 }
+        if end < bytes.count, bytes[end] == 0x0A { end += 1 }
+        guard let headerText = String(bytes: bytes[0..<end], encoding: .ascii) else { throw fail("the header is not ASCII text") }
+        var format: String?
+        var elements: [Element] = []
+        for raw in headerText.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+            let f = raw.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            guard let key = f.first else { continue }
+            switch key {
+            case "ply", "comment", "obj_info", "end_header": continue
+            case "format":
+                guard f.count == 3, ["ascii", "binary_little_endian", "binary_big_endian"].contains(f[1]), f[2] == "1.0" else {
+                    throw fail("unknown format line \"\(raw)\"")
+                }
+                format = f[1]
+            case "element":
+                guard f.count == 3, let n = Int(f[2]), n >= 0, n <= 500_000_000 else { throw fail("bad element line \"\(raw)\"") }
+                guard !elements.contains(where: { $0.name == f[1] }) else { throw fail("two \(f[1]) elements") }
+                elements.append(Element(name: f[1], count: n, properties: []))
+            case "property":
+                guard !elements.isEmpty else { throw fail("a property before any element") }
+                if f.count == 5, f[1] == "list" {
+                    guard let c = Scalar(name: f[2]), let t = Scalar(name: f[3]), c != .float, c != .double else { throw fail("bad list property \"\(raw)\"") }
+                    elements[elements.count - 1].properties.append(Property(name: f[4], type: t, countType: c))
+                } else {
+                    guard f.count == 3, let t = Scalar(name: f[1]) else { throw fail("bad property line \"\(raw)\"") }
+                    elements[elements.count - 1].properties.append(Property(name: f[2], type: t, countType: nil))
+                }
+            default:
+                throw fail("unknown header line \"\(raw)\"")
+            }
+        }
+        guard let format else { throw fail("the header has no format line") }
+        guard let vertexElement = elements.first(where: { $0.name == "vertex" }) else { throw fail("no vertex element") }
+        for name in ["x", "y", "z"] where !vertexElement.properties.contains(where: { $0.name == name && $0.countType == nil }) {
+            throw fail("the vertex element has no \(name) property")
+        }
+
+        var reader: ValueReader = format == "ascii" ? AsciiReader(bytes: bytes, offset: end) : BinaryReader(bytes: bytes, offset: end, bigEndian: format == "binary_big_endian")
+        var vertices: [SIMD3<Double>] = [], normals: [SIMD3<Float>] = [], colors: [SIMD3<UInt8>] = []
+        var faces: [SIMD3<Int32>] = []
+        let hasNormals = ["nx", "ny", "nz"].allSatisfy { n in vertexElement.properties.contains { $0.name == n } }
+        let hasColors = ["red", "green", "blue"].allSatisfy { n in vertexElement.properties.contains { $0.name == n } }
+        for element in elements {
+            // Binary bodies: the element must fit in what is left (fixed-size elements).
+            if format != "ascii", element.properties.allSatisfy({ $0.countType == nil }) {
+                let size = element.properties.reduce(0) { $0 + $1.type.size }
+                guard element.count <= (bytes.count - reader.offset) / max(size, 1) else {
+                    throw fail("truncated: the \(element.name) element needs \(element.count) × \(size) bytes, \(bytes.count - reader.offset) are left")
+                }
+            }
+            if element.name == "vertex" { vertices.reserveCapacity(min(element.count, bytes.count / 4)) }
+            for index in 0..<element.count {
+                var values: [String: Double] = [:]
+                var list: [Double] = []
+                for p in element.properties {
+                    if let c = p.countType {
+                        let n = try reader.read(c, fail)
+                        guard n >= 0, n <= 1000, n == n.rounded() else { throw fail("\(element.name) \(index): a list of \(n) entries") }
+                        list = []
+                        for _ in 0..<Int(n) { list.append(try reader.read(p.type, fail)) }
+                        if element.name == "face", p.name == "vertex_indices" || p.name == "vertex_index" { values["list"] = 1 }
+                    } else {
+                        values[p.name] = try reader.read(p.type, fail)
+                    }
+                }
+                if element.name == "vertex" {
+                    let v = SIMD3(values["x"]!, values["y"]!, values["z"]!)
+                    guard v.x.isFinite, v.y.isFinite, v.z.isFinite else { throw fail("vertex \(index) has a non-finite coordinate") }
+                    vertices.append(v)
+                    if hasNormals { normals.append(SIMD3<Float>(Float(values["nx"]!), Float(values["ny"]!), Float(values["nz"]!))) }
+                    if hasColors {
+                        guard ["red", "green", "blue"].allSatisfy({ values[$0]!.isFinite }) else { throw fail("vertex \(index) has a non-finite colour") }
+                        colors.append(SIMD3<UInt8>(UInt8(clamping: Int(values["red"]!)), UInt8(clamping: Int(values["green"]!)), UInt8(clamping: Int(values["blue"]!))))
+                    }
+                } else if element.name == "face", values["list"] != nil {
+                    guard list.count >= 3 else { throw fail("face \(index) has \(list.count) vertices") }
+                    var idx: [Int32] = []
+                    for v in list {
+                        guard v >= 0, v < Double(vertices.count), v == v.rounded() else {
+                            throw fail("face \(index) names vertex \(v), but there are \(vertices.count) vertices")
+                        }
+                        idx.append(Int32(v))
+                    }
+                    for k in 1..<(idx.count - 1) { faces.append(SIMD3(idx[0], idx[k], idx[k + 1])) }
+                }
+            }
+        }
+        return TriangleMesh(vertices: vertices, faces: faces, normals: hasNormals ? normals : nil, colors: hasColors ? colors : nil)
+    }
+
+    public static func read(_ url: URL) throws -> TriangleMesh {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw MeshFileError(file: url.path, problem: "cannot read the file") }
+        return try decode([UInt8](data), file: url.path)
+    }
+}
+
+protocol ValueReader {
+    var offset: Int { get }
+    mutating func read(_ type: PLYMesh.Scalar, _ fail: (String) -> MeshFileError) throws -> Double
+}
+
+struct BinaryReader: ValueReader {
+    let bytes: [UInt8]
+    var offset: Int
+    let bigEndian: Bool
+
+    mutating func read(_ type: PLYMesh.Scalar, _ fail: (String) -> MeshFileError) throws -> Double {
+        let n = type.size
+        guard offset + n <= bytes.count else { throw fail("truncated: the body ends at byte \(bytes.count)") }
+        var raw: UInt64 = 0
+        for k in 0..<n {
+            let b = UInt64(bytes[offset + (bigEndian ? k : n - 1 - k)])
+            raw = raw << 8 | b
+        }
+        offset += n
+        switch type {
+        case .char: return Double(Int8(truncatingIfNeeded: raw))
+        case .uchar: return Double(UInt8(truncatingIfNeeded: raw))
+        case .short: return Double(Int16(truncatingIfNeeded: raw))
+        case .ushort: return Double(UInt16(truncatingIfNeeded: raw))
+        case .int: return Double(Int32(truncatingIfNeeded: raw))
+        case .uint: return Double(UInt32(truncatingIfNeeded: raw))
+        case .float: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw)))
+        case .double: return Double(bitPattern: raw)
+        }
+    }
+}
+
+struct AsciiReader: ValueReader {
+    let bytes: [UInt8]
+    var offset: Int
+
+    mutating func read(_ type: PLYMesh.Scalar, _ fail: (String) -> MeshFileError) throws -> Double {
+        while offset < bytes.count, bytes[offset] == 0x20 || bytes[offset] == 0x0A || bytes[offset] == 0x0D || bytes[offset] == 0x09 { offset += 1 }
+        let start = offset
+        while offset < bytes.count, !(bytes[offset] == 0x20 || bytes[offset] == 0x0A || bytes[offset] == 0x0D || bytes[offset] == 0x09) {
+            offset += 1
+            guard offset - start < 64 else { throw fail("a value longer than 64 characters at byte \(start)") }
+        }
+        guard offset > start else { throw fail("truncated: the body ends before all values are read") }
+        guard let text = String(bytes: bytes[start..<offset], encoding: .ascii), let v = Double(text) else {
+            throw fail("\"\(String(decoding: bytes[start..<offset], as: UTF8.self))\" at byte \(start) is not a number")
+        }
+        return v
+    }
+}
