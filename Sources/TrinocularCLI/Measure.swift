@@ -8,23 +8,25 @@ struct Measure: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure a mesh: surface area, whether it is closed, enclosed volume, bounding box (mm).",
         discussion: """
-            Reads a PLY mesh (binary or ASCII; positions in mm). The volume is given only for \
+            Reads a PLY (binary or ASCII) or OBJ mesh, positions in mm. The volume is given only for \
             a closed, consistently oriented mesh — every edge shared by exactly two faces that \
             run it in opposite directions — and refused with the reason otherwise (an open \
             surface encloses no volume; a number computed on it would be meaningless). \
             Landmarks and measurement plans (--landmarks) are not yet available.
             """)
-    @Argument(help: ArgumentHelp("Mesh file (PLY, mm).", valueName: "MESH")) var mesh: String
+    @Argument(help: ArgumentHelp("Mesh file (PLY or OBJ, mm).", valueName: "MESH")) var mesh: String
     @Option(help: ArgumentHelp("Landmarks file (not yet available).", valueName: "FILE")) var landmarks: String?
     @Flag(help: "Print one JSON document on stdout.") var json = false
 
     func run() throws {
         if landmarks != nil { throw StageUnavailable(verb: "measure --landmarks") }
         let url = URL(fileURLWithPath: mesh)
-        guard url.pathExtension.lowercased() == "ply" else {
-            throw MeshFileError(file: url.path, problem: "only PLY meshes are read for now (.ply)")
+        let m: TriangleMesh
+        switch url.pathExtension.lowercased() {
+        case "ply": m = try PLYMesh.read(url)
+        case "obj": m = try OBJMesh.read(url)
+        default: throw MeshFileError(file: url.path, problem: "unknown mesh format: give a .ply or .obj file")
         }
-        let m = try PLYMesh.read(url)
         let topology = m.topology
         var volume: Double?, refusal: String?
         do { volume = try m.volume() } catch let e as VolumeRefused { refusal = e.reason }

@@ -1,0 +1,51 @@
+import Foundation
+import Surface
+import Testing
+
+@Suite struct OBJMeshTests {
+    @Test func roundTripKeepsCountsColoursAndVolume() throws {
+        var mesh = PLYMeshTests.torus
+        mesh.colors = mesh.vertices.indices.map { SIMD3(UInt8($0 % 256), 0, 255) }
+        mesh.normals = mesh.vertices.map { _ in SIMD3<Float>(0, 0, 1) }
+        let back = try OBJMesh.decode(OBJMesh.encode(mesh, comments: ["torus"]), file: "torus.obj")
+        #expect(back.vertices.count == mesh.vertices.count && back.faces == mesh.faces && back.colors == mesh.colors)
+        #expect(abs(try back.volume() - mesh.volume()) / (try mesh.volume()) < 1e-6)
+    }
+
+    @Test func referencesOfEveryFormAndPolygons() throws {
+        let text = "# a square\nmtllib m.mtl\nv 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nvt 0 0\nvn 0 0 1\ng sq\nf 1/1/1 2//1 -2 4/1\n"
+        let mesh = try OBJMesh.decode(Array(text.utf8), file: "sq.obj")
+        #expect(mesh.faces == [SIMD3(0, 1, 2), SIMD3(0, 2, 3)])
+        #expect(abs(mesh.area - 1) < 1e-12)
+    }
+
+    @Test func malformedFilesNameTheLine() throws {
+        func problem(_ text: String) -> String? {
+            do { _ = try OBJMesh.decode(Array(text.utf8), file: "m.obj"); return nil } catch let e as MeshFileError { return e.problem } catch { return "\(error)" }
+        }
+        #expect(problem("v 0 0 0\nv 1 0 0\nf 1 2 3\n") == "line 3: face names vertex 3, but 2 are defined so far")
+        #expect(problem("v 0 0 nan\n")?.hasPrefix("line 1:") == true)
+        #expect(problem("v 0 0\n")?.contains("x y z") == true)
+        #expect(problem("solid ascii\n")?.contains("unknown statement") == true)
+        #expect(problem("")?.contains("not an OBJ mesh") == true)
+    }
+
+    /// 1,000 damaged variants only throw `MeshFileError` (or read), never crash or hang.
+    @Test func corruptedVariantsOnlyThrow() throws {
+        let source = OBJMesh.encode(PLYMeshTests.torus)
+        var state: UInt64 = 0xD1B5_4A32_D192_ED03
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 11 }
+        var thrown = 0, read = 0
+        for k in 0..<1000 {
+            var bytes = source
+            switch k % 3 {
+            case 0: bytes = Array(bytes.prefix(Int(next() % UInt64(bytes.count))))
+            case 1: for _ in 0..<(1 + Int(next() % 8)) { let i = Int(next() % UInt64(bytes.count)); bytes[i] ^= UInt8(1 << (next() % 8)) }
+            default: let i = Int(next() % UInt64(bytes.count)); bytes.insert(contentsOf: Array(" -99999 /".utf8), at: i)
+            }
+            do { _ = try OBJMesh.decode(bytes, file: "v\(k).obj"); read += 1 } catch is MeshFileError { thrown += 1 }
+        }
+        #expect(thrown + read == 1000)
+        #expect(thrown > 300, "\(thrown) of 1000 damaged files refused")
+    }
+}
