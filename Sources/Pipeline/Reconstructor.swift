@@ -232,9 +232,8 @@ public enum Reconstructor {
         let outside = before - cloud.count
         if let size = options.voxelSize { cloud = cloud.voxelDownsampled(size: size) }
         progress(String(format: "fused %d points (%.1f s)", cloud.count, lap("fusion")))
-        for (k, report) in reports.enumerated() where report.points == 0 {
+        for report in reports where report.points == 0 {
             warnings.append("pair \(report.cameras.joined(separator: "–")) produced no points")
-            _ = k
         }
         if cloud.isEmpty {
             let pairNames = reports.map { $0.cameras.joined(separator: "–") }.joined(separator: ", ")

@@ -104,7 +104,6 @@ public enum CoarseToFineMatcher {
         let coarse = try SemiGlobalMatcher.matchBothWays(left: lefts[levels], right: rights[levels], options: sgm)
         var dl = coarse.left.disparity, dr = coarse.right.disparity
         var cl = coarse.left.confidence
-        var cr = coarse.right.confidence
         // Down the pyramid: search around twice the coarser disparity.
         var level = levels
         while level > 0 {
@@ -117,7 +116,7 @@ public enum CoarseToFineMatcher {
                                width: l.width, height: l.height, steps: options.growth)
             let windowsL = WindowStatistics(l, halfSize: options.windowHalfSize), windowsR = WindowStatistics(r, halfSize: options.windowHalfSize)
             (dl, cl) = search(reference: l, windowsL, other: r, windowsR, direction: -1, prior: priorL, options: options)
-            (dr, cr) = search(reference: r, windowsR, other: l, windowsL, direction: 1, prior: priorR, options: options)
+            (dr, _) = search(reference: r, windowsR, other: l, windowsL, direction: 1, prior: priorR, options: options)
         }
         let w = left.width, h = left.height
         // Only the left map needs sub-pixel precision: the right one serves the 1 px check.
@@ -125,7 +124,6 @@ public enum CoarseToFineMatcher {
             (dl, cl) = refined(reference: left, other: right, direction: -1, disparity: dl, options: options)
         }
         (dl, cl) = SemiGlobalMatcher.consistent(dl, cl, against: dr, direction: -1, width: w, height: h, tolerance: Double(options.leftRightTolerance))
-        _ = cr
         if options.edgeMargin > 0 { erodeEdges(&dl, &cl, width: w, height: h, margin: options.edgeMargin, minimumGap: 2 * options.windowHalfSize + 1) }
         if options.speckleFraction > 0 {
             SemiGlobalMatcher.removeSpeckles(&dl, &cl, width: w, height: h, maximumSize: max(20, Int(options.speckleFraction * Double(w * h))))

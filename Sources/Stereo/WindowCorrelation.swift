@@ -241,7 +241,6 @@ extension CoarseToFineMatcher {
                                     guard ss > 0, !ss.isNaN else { continue }
                                     let nl = 1 / ss.squareRoot()
                                     var d = d0
-                                    var converged = false
                                     var ncc: Float = 0
                                     for _ in 0..<steps {
                                         // One pass of sums over the window; o is the other image
@@ -278,10 +277,9 @@ extension CoarseToFineMatcher {
                                         guard den > 0, !num.isNaN else { bad = true; break }
                                         let step = max(-1, min(1, num / den))
                                         d += step
-                                        if abs(step) < 0.005 { converged = true; break }
+                                        if abs(step) < 0.005 { break }
                                     }
                                     guard !bad, abs(d - d0) <= 1.5 else { continue }
-                                    _ = converged
                                     dst.pointer[i] = d
                                     c.pointer[i] = ncc
                                 }

@@ -20,7 +20,6 @@ public struct SurfaceTruth {
     /// the surface within 20 mm of the point.
     public func distance(_ x: SIMD3<Double>) -> Double {
         let p = subjectFromWorld.apply(x)
-        let worldToSubject = subjectFromWorld.rotation.matrix
         var best = Double.infinity
         for camera in rig.cameras {
             let c = subjectFromWorld.apply(camera.centre)
@@ -33,7 +32,6 @@ public struct SurfaceTruth {
             best = min(best, d)
             if best < 0.5 { break }
         }
-        _ = worldToSubject
         return best
     }
 
