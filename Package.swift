@@ -47,7 +47,7 @@ let package = Package(
         // Meshes: topology, area, volume (issue 6).
         .target(name: "Surface"),
         .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra"]),
-        .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange", "Stereo", "Reconstruction"]),
+        .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange", "Stereo", "Reconstruction", "Surface"]),
 
         .executableTarget(
             name: "TrinocularCLI",

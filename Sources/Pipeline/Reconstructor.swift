@@ -4,6 +4,7 @@ import Geometry
 import Imaging
 import Reconstruction
 import Stereo
+import Surface
 
 /// How `Reconstructor` turns a capture into a point cloud.
 public struct ReconstructionOptions: Sendable {
@@ -34,6 +35,8 @@ public struct ReconstructionOptions: Sendable {
     public var voxelSize: Double?
     /// Keep each pair's disparity map in the result (for `--save-disparities`).
     public var keepDisparities = false
+    /// Mesh the fused cloud (nil: points only).
+    public var meshing: MeshingOptions? = MeshingOptions()
 
     public init() {}
 }
@@ -85,6 +88,9 @@ public struct ReconstructionResult: Sendable {
     public var warnings: [String]
     /// Per pair (left camera id, right camera id, map), when asked for.
     public var disparities: [(left: String, right: String, map: DisparityMap)]
+    /// The surface meshed from the cloud (mm, world frame) and how, when asked for.
+    public var mesh: TriangleMesh?
+    public var meshing: MeshingReport?
 }
 
 /// Capture → metric point cloud: rectify each camera pair, match it coarse to fine,
@@ -241,9 +247,21 @@ public enum Reconstructor {
                                       problem: "no surface point was found (pairs \(pairNames.isEmpty ? "none usable" : pairNames)): are the images of this rig, with a textured subject \(Int(range.lowerBound))–\(Int(range.upperBound)) mm from the first camera? (--working-range sets another)",
                                       badInput: true)
         }
+        var mesh: TriangleMesh?, meshing: MeshingReport?
+        if let meshOptions = options.meshing {
+            let made = SurfaceMesher.mesh(positions: cloud.positions, normals: cloud.normals, colors: cloud.colors, options: meshOptions)
+            mesh = made.mesh; meshing = made.report
+            let t = made.report.topology
+            progress(String(format: "meshed: %d vertices, %d faces, %@ (%.1f s)", made.mesh.vertices.count, made.mesh.faces.count,
+                            t.isClosed ? "closed" : "open", lap("mesh")))
+            if meshOptions.watertight && !t.isClosed {
+                warnings.append("the mesh could not be closed (\(t.problem ?? "")): no volume will be given for it")
+            }
+        }
         return ReconstructionResult(cloud: cloud, pairs: reports, workingRange: range, outsideWorkingRange: outside,
                                     seconds: seconds, warnings: warnings,
-                                    disparities: options.keepDisparities ? zip(pairs, maps).map { (rig.cameras[$0.left].id, rig.cameras[$0.right].id, $1) } : [])
+                                    disparities: options.keepDisparities ? zip(pairs, maps).map { (rig.cameras[$0.left].id, rig.cameras[$0.right].id, $1) } : [],
+                                    mesh: mesh, meshing: meshing)
     }
 
     enum PairOutcome {

@@ -45,23 +45,14 @@ extension TriangleMesh {
     public var topology: MeshTopology {
         var t = MeshTopology()
         t.faces = faces.count
-        // Per undirected edge (low, high): uses in each direction.
-        var uses: [UInt64: (forward: Int, backward: Int)] = [:]
-        uses.reserveCapacity(faces.count * 3 / 2)
         for f in faces {
             let a = vertices[Int(f.x)], b = vertices[Int(f.y)], c = vertices[Int(f.z)]
             let n = crossProduct(b - a, c - a)
             if f.x == f.y || f.y == f.z || f.x == f.z || (n * n).sum() == 0 { t.degenerateFaces += 1 }
-            for (p, q) in [(f.x, f.y), (f.y, f.z), (f.z, f.x)] where p != q {
-                let key = UInt64(UInt32(min(p, q))) << 32 | UInt64(UInt32(max(p, q)))
-                var u = uses[key] ?? (0, 0)
-                if p < q { u.forward += 1 } else { u.backward += 1 }
-                uses[key] = u
-            }
         }
-        for (_, u) in uses {
-            let n = u.forward + u.backward
-            if n == 1 { t.boundaryEdges += 1 } else if n > 2 { t.nonManifoldEdges += 1 } else if u.forward != 1 { t.inconsistentEdges += 1 }
+        HalfEdges(self).forEachEdge { _, _, forward, backward in
+            let n = forward + backward
+            if n == 1 { t.boundaryEdges += 1 } else if n > 2 { t.nonManifoldEdges += 1 } else if forward != 1 { t.inconsistentEdges += 1 }
         }
         return t
     }

@@ -5,23 +5,79 @@ import Foundation
 /// negative counts back from the last vertex). Polygons are fanned into triangles; other
 /// statements (`vt`, `o`, `g`, `s`, `usemtl`, `mtllib`, comments) are skipped on reading.
 public enum OBJMesh {
-    public static func encode(_ mesh: TriangleMesh, comments: [String] = []) -> [UInt8] {
+    /// OBJ text. With `materialLibrary` (a file name beside the OBJ, e.g. "mesh.mtl") the
+    /// faces use its material `surface` (see `material`).
+    public static func encode(_ mesh: TriangleMesh, comments: [String] = [], materialLibrary: String? = nil) -> [UInt8] {
+        var head = ""
+        for c in comments { head += "# \(String(c.map { $0.isNewline ? " " : $0 }))\n" }
+        if let materialLibrary { head += "mtllib \(materialLibrary)\n" }
+        var out = Array(head.utf8)
+        out.reserveCapacity(out.count + mesh.vertices.count * 90 + mesh.faces.count * 40)
+        // Fixed-point decimals written directly: positions to 0.1 µm, normals and colours
+        // to 1e-4 (finer than the float32 they come from at clinical sizes).
+        for (i, v) in mesh.vertices.enumerated() {
+            out.append(UInt8(ascii: "v"))
+            for k in 0..<3 { out.append(32); appendDecimal(v[k], places: 4, to: &out) }
+            if let c = mesh.colors?[i] {
+                for k in 0..<3 { out.append(32); appendDecimal(Double(c[k]) / 255, places: 4, to: &out) }
+            }
+            out.append(10)
+        }
+        if let normals = mesh.normals {
+            for n in normals {
+                out.append(UInt8(ascii: "v")); out.append(UInt8(ascii: "n"))
+                for k in 0..<3 { out.append(32); appendDecimal(Double(n[k]), places: 4, to: &out) }
+                out.append(10)
+            }
+        }
+        let withNormals = mesh.normals != nil
+        if materialLibrary != nil { out += Array("usemtl surface\n".utf8) }
+        for f in mesh.faces {
+            out.append(UInt8(ascii: "f"))
+            for k in 0..<3 {
+                out.append(32)
+                appendInteger(Int(f[k]) + 1, to: &out)
+                if withNormals { out.append(47); out.append(47); appendInteger(Int(f[k]) + 1, to: &out) }
+            }
+            out.append(10)
+        }
+        return out
+    }
+
+    /// Appends a non-negative integer's decimal digits.
+    @inline(__always)
+    static func appendInteger(_ value: Int, to out: inout [UInt8]) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var v = value, n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat { d[n] = UInt8(48 + v % 10); v /= 10; n += 1 } while v > 0
+            while n > 0 { n -= 1; out.append(d[n]) }
+        }
+    }
+
+    /// Appends `value` with `places` decimals (rounded half away from zero); non-finite
+    /// values as 0 (meshes hold none).
+    @inline(__always)
+    static func appendDecimal(_ value: Double, places: Int, to out: inout [UInt8]) {
+        var scale = 1
+        for _ in 0..<places { scale *= 10 }
+        guard value.isFinite, abs(value) < 1e12 else { out.append(48); return }
+        let scaled = Int((abs(value) * Double(scale)).rounded(.toNearestOrAwayFromZero))
+        if value < 0 && scaled != 0 { out.append(45) }
+        appendInteger(scaled / scale, to: &out)
+        out.append(46)
+        var fraction = scaled % scale, divisor = scale / 10
+        while divisor > 0 { out.append(UInt8(48 + fraction / divisor)); fraction %= divisor; divisor /= 10 }
+    }
+
+    /// The MTL file for `encode(materialLibrary:)`: one material, `surface`, a neutral matte
+    /// grey that viewers shade; where the OBJ carries vertex colours, viewers that read them
+    /// (MeshLab, Open3D, trimesh) show those instead.
+    public static func material(comments: [String] = []) -> [UInt8] {
         var out = ""
         for c in comments { out += "# \(String(c.map { $0.isNewline ? " " : $0 }))\n" }
-        for (i, v) in mesh.vertices.enumerated() {
-            let p = SIMD3<Float>(v)
-            out += "v \(p.x) \(p.y) \(p.z)"
-            if let c = mesh.colors?[i] {
-                out += " \(Float(c.x) / 255) \(Float(c.y) / 255) \(Float(c.z) / 255)"
-            }
-            out += "\n"
-        }
-        if let normals = mesh.normals { for n in normals { out += "vn \(n.x) \(n.y) \(n.z)\n" } }
-        let withNormals = mesh.normals != nil
-        for f in mesh.faces {
-            let a = f.x + 1, b = f.y + 1, c = f.z + 1
-            out += withNormals ? "f \(a)//\(a) \(b)//\(b) \(c)//\(c)\n" : "f \(a) \(b) \(c)\n"
-        }
+        out += "newmtl surface\nKa 0.2 0.2 0.2\nKd 0.8 0.8 0.8\nKs 0 0 0\nd 1\nillum 1\n"
         return Array(out.utf8)
     }
 

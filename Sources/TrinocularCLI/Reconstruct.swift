@@ -5,6 +5,7 @@ import Interchange
 import Pipeline
 import Reconstruction
 import Stereo
+import Surface
 
 /// `trinocular reconstruct CAPTURE --out OUT`: the capture's metric point cloud.
 struct Reconstruct: ParsableCommand {
@@ -24,11 +25,19 @@ struct Reconstruct: ParsableCommand {
             else --working-range, else 600–1600 mm: give the rig's real one, it bounds the \
             search and removes the background.
 
+            The cloud is then meshed: the points' tangent planes averaged into a signed \
+            distance on a sparse grid (--mesh-spacing, 0.75 mm), its zero level cut out by \
+            marching tetrahedra, fragments removed and holes up to 30 mm around filled. The \
+            mesh stays open where the cameras saw one side of the subject; --watertight \
+            closes every hole, for objects photographed from all around.
+
             Writes OUT/points.ply (binary PLY: x y z float mm in the rig's world frame, \
-            nx ny nz, red green blue) and OUT/reconstruction.json (per pair: disparity \
-            range, matched pixels, points, three-view confirmations and residuals, timings; \
-            warnings). Nothing is written unless the whole reconstruction succeeds. \
-            Progress goes to stderr.
+            nx ny nz, red green blue), OUT/mesh.ply (binary PLY, the same properties and \
+            faces), OUT/mesh.obj with OUT/mesh.mtl (vertex colours), and \
+            OUT/reconstruction.json (per pair: disparity range, matched pixels, points, \
+            three-view confirmations and residuals, timings; the mesh: size, closedness and \
+            how it was checked, area, volume when closed, holes filled and left; warnings). \
+            Nothing is written unless the whole reconstruction succeeds. Progress goes to stderr.
             """)
 
     @Argument(help: ArgumentHelp("The capture folder (one image per rig camera).", valueName: "CAPTURE-FOLDER"))
@@ -50,15 +59,27 @@ struct Reconstruct: ParsableCommand {
     @Option(help: ArgumentHelp("Keep one point per voxel of this size (mm); default keeps every point.", valueName: "MM"))
     var voxel: Double?
 
+    @Option(name: .customLong("mesh-spacing"),
+            help: ArgumentHelp("Mesh grid spacing, about the mesh's edge length (mm).", valueName: "MM"))
+    var meshSpacing: Double = 0.75
+
+    @Flag(name: .customLong("no-mesh"), help: "Write the point cloud only.")
+    var noMesh = false
+
+    @Flag(help: "Close every hole of the mesh (subjects photographed from all around), so that it has a volume.")
+    var watertight = false
+
     @Flag(name: .customLong("save-disparities"),
           help: "Also write each pair's disparity (16-bit PNG: value / 16 + the pair's disparityPngOffsetPx in reconstruction.json, 0 = none) and confidence (ZNCC × 65535) maps.")
     var saveDisparities = false
 
-    @Flag(help: "Replace points.ply and reconstruction.json in an existing output folder.")
+    @Flag(help: "Replace the output files (points.ply, mesh.*, reconstruction.json) in an existing output folder.")
     var force = false
 
     func validate() throws {
         if let voxel, !(voxel > 0 && voxel <= 100) { throw ValidationError("--voxel must be a size in mm, 0 < MM ≤ 100") }
+        if !(meshSpacing >= 0.1 && meshSpacing <= 20) { throw ValidationError("--mesh-spacing must be 0.1…20 mm") }
+        if noMesh && watertight { throw ValidationError("--watertight needs a mesh; drop --no-mesh") }
         if ReconstructionOptions.Pairs(rawValue: pairs) == nil { throw ValidationError("--pairs must be neighbours or all") }
         if let workingRange, Reconstruct.parseRange(workingRange) == nil {
             throw ValidationError("--working-range must be NEAR-FAR in mm with 0 < NEAR < FAR, e.g. 700-1300")
@@ -74,19 +95,33 @@ struct Reconstruct: ParsableCommand {
     func run() throws {
         let started = Date()
         let outURL = URL(fileURLWithPath: out).standardizedFileURL
-        try OutputFolder.check(outURL, files: ["points.ply", "reconstruction.json"], force: force)
+        try OutputFolder.check(outURL, files: ["points.ply", "mesh.ply", "mesh.obj", "mesh.mtl", "reconstruction.json"], force: force)
         let loaded = try Capture(folder: URL(fileURLWithPath: capture), rigURL: rig.map { URL(fileURLWithPath: $0) })
         var options = ReconstructionOptions()
         options.workingRange = workingRange.flatMap(Reconstruct.parseRange)
         options.pairs = ReconstructionOptions.Pairs(rawValue: pairs)!
         options.voxelSize = voxel
         options.keepDisparities = saveDisparities
+        if noMesh {
+            options.meshing = nil
+        } else {
+            var meshing = MeshingOptions()
+            meshing.spacing = meshSpacing
+            meshing.watertight = watertight
+            options.meshing = meshing
+        }
         let result = try Reconstructor.run(loaded, options: options) { progress($0) }
 
         var files: [(String, [UInt8])] = []
         let cloud = result.cloud
         files.append(("points.ply", PLY.pointCloud(positions: cloud.positions, normals: cloud.normals, colors: cloud.colors,
                                                    comments: ["Trinocular \(TrinocularVersion.string): fused point cloud, mm, rig world frame"])))
+        if let mesh = result.mesh {
+            let comment = "Trinocular \(TrinocularVersion.string): surface mesh, mm, rig world frame"
+            files.append(("mesh.ply", PLYMesh.encode(mesh, comments: [comment])))
+            files.append(("mesh.obj", OBJMesh.encode(mesh, comments: [comment], materialLibrary: "mesh.mtl")))
+            files.append(("mesh.mtl", OBJMesh.material(comments: ["Trinocular \(TrinocularVersion.string)"])))
+        }
         for (d, pair) in zip(result.disparities, result.pairs) {
             // 1/16 px above the pair's offset (its range's lower bound − 1): 0 = none.
             let offset = Float(pair.disparityRange.lowerBound - 1)
@@ -155,8 +190,41 @@ enum ReconstructionReport {
             ("outsideWorkingRange", .int(r.outsideWorkingRange)),
             ("boundsMm", bounds),
             ("pairs", .array(pairs)),
+            ("mesh", meshJSON(r)),
             ("seconds", timings(r.seconds + [("total", seconds)])),
             ("warnings", .array(r.warnings.map { .string($0) })),
+        ])
+    }
+}
+
+extension ReconstructionReport {
+    /// The mesh section: what was made and how, area, and a volume only when closed.
+    static func meshJSON(_ r: ReconstructionResult) -> JSONValue {
+        guard let mesh = r.mesh, let m = r.meshing else { return .null }
+        func round(_ x: Double, _ places: Double = 1000) -> JSONValue { .number((x * places).rounded() / places) }
+        let t = m.topology
+        var volume: JSONValue = .null, refused: JSONValue = .null
+        do { volume = round(try mesh.volume()) } catch let e as VolumeRefused { refused = .string(e.description) } catch {}
+        func holes(_ list: [(edges: Int, perimeter: Double)]) -> JSONValue {
+            .array(list.sorted { $0.perimeter > $1.perimeter }.prefix(50).map { .object([("edges", .int($0.edges)), ("perimeterMm", round($0.perimeter, 100))]) })
+        }
+        return .object([
+            ("method", "signed distance from the points' tangent planes on a sparse grid, zero level by marching tetrahedra"),
+            ("spacingMm", .number(m.spacing)),
+            ("supportRadiusMm", .number(m.supportRadius)),
+            ("vertices", .int(mesh.vertices.count)),
+            ("faces", .int(mesh.faces.count)),
+            ("closed", .bool(t.isClosed)),
+            ("closedCheck", .string(MeshTopology.method)),
+            ("boundaryEdges", .int(t.boundaryEdges)),
+            ("areaMm2", round(mesh.area)),
+            ("volumeMm3", volume),
+            ("volumeRefused", refused),
+            ("componentsRemoved", .int(m.componentsRemoved)),
+            ("degenerateFacesRemoved", .int(m.degenerateFacesRemoved)),
+            ("nonManifoldFacesRemoved", .int(m.nonManifoldFacesRemoved)),
+            ("holesFilled", .int(m.holes.filled.count)),
+            ("holesLeft", holes(m.holes.left)),
         ])
     }
 }

@@ -1,0 +1,60 @@
+import Foundation
+
+/// The faces' directed edges grouped by their start vertex (compressed rows): the
+/// adjacency that topology checks, cleanup and hole finding walk, built in two linear
+/// passes without hashing so that meshes of millions of faces stay quick.
+struct HalfEdges {
+    /// Half-edges starting at vertex v: `start[v] ..< start[v + 1]`.
+    var start: [Int32]
+    /// Per half-edge: its end vertex and its face.
+    var end: [Int32]
+    var face: [Int32]
+
+    init(_ mesh: TriangleMesh) {
+        let n = mesh.vertices.count
+        var start = [Int32](repeating: 0, count: n + 1)
+        for f in mesh.faces { start[Int(f.x) + 1] += 1; start[Int(f.y) + 1] += 1; start[Int(f.z) + 1] += 1 }
+        for v in 0..<n { start[v + 1] += start[v] }
+        var fill = start
+        var end = [Int32](repeating: 0, count: mesh.faces.count * 3), face = end
+        for (i, f) in mesh.faces.enumerated() {
+            for (u, v) in [(f.x, f.y), (f.y, f.z), (f.z, f.x)] {
+                let k = Int(fill[Int(u)]); fill[Int(u)] += 1
+                end[k] = v; face[k] = Int32(i)
+            }
+        }
+        self.start = start; self.end = end; self.face = face
+    }
+
+    /// Half-edges u → v (0, 1 or more when non-manifold).
+    @inline(__always)
+    func count(from u: Int32, to v: Int32) -> Int {
+        var c = 0
+        for k in Int(start[Int(u)])..<Int(start[Int(u) + 1]) where end[k] == v { c += 1 }
+        return c
+    }
+
+    /// Calls `body(lo, hi, forward, backward)` once per undirected edge, lo < hi, with the
+    /// number of faces running it lo → hi and hi → lo.
+    func forEachEdge(_ body: (Int32, Int32, Int, Int) -> Void) {
+        for u in 0..<Int32(start.count - 1) {
+            for k in Int(start[Int(u)])..<Int(start[Int(u) + 1]) {
+                let v = end[k]
+                // Each edge once: from the first half-edge u → v in u's row, when u is the
+                // lower end, or when no half-edge runs the other way to be seen from v.
+                guard v != u, firstIndex(from: u, to: v) == k else { continue }
+                if u < v {
+                    body(u, v, count(from: u, to: v), count(from: v, to: u))
+                } else if count(from: v, to: u) == 0 {
+                    body(v, u, 0, count(from: u, to: v))
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    func firstIndex(from u: Int32, to v: Int32) -> Int {
+        for k in Int(start[Int(u)])..<Int(start[Int(u) + 1]) where end[k] == v { return k }
+        return -1
+    }
+}

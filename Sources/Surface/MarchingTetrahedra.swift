@@ -1,0 +1,127 @@
+import Foundation
+
+/// Extracts the zero level of a `SignedDistanceGrid` as a triangle mesh by marching
+/// tetrahedra: each grid cell is split into six tetrahedra around its main diagonal (the
+/// Kuhn split, the same in every cell, so neighbouring cells cut their shared faces along
+/// the same diagonal), and each tetrahedron the level crosses gives one triangle or two.
+/// Unlike marching cubes this has no ambiguous cases: wherever the field is defined the
+/// result is an edge-manifold surface, closed where the field surrounds a volume, wound
+/// counter-clockwise seen from the positive (outside) side. Vertices sit on cell edges,
+/// face and main diagonals, linearly interpolated; vertex normals and colours are
+/// interpolated from the grid's corners.
+public enum MarchingTetrahedra {
+    /// The six tetrahedra of a cell, corners numbered by bits (x = 1, y = 2, z = 4), each
+    /// listed in positive orientation (det(v1 − v0, v2 − v0, v3 − v0) > 0).
+    static let tetrahedra: [SIMD4<Int>] = [
+        SIMD4(0, 1, 3, 7), SIMD4(0, 2, 6, 7), SIMD4(0, 4, 5, 7),
+        SIMD4(0, 1, 7, 5), SIMD4(0, 2, 7, 3), SIMD4(0, 4, 7, 6),
+    ]
+    /// Even permutations of a tetrahedron's corners putting corner i first.
+    static let lone: [SIMD4<Int>] = [SIMD4(0, 1, 2, 3), SIMD4(1, 0, 3, 2), SIMD4(2, 3, 0, 1), SIMD4(3, 2, 1, 0)]
+    /// Even permutations putting a given pair first, by the pair's bit mask.
+    static let pairFirst: [Int: SIMD4<Int>] = [
+        0b0011: SIMD4(0, 1, 2, 3), 0b0101: SIMD4(0, 2, 3, 1), 0b1001: SIMD4(0, 3, 1, 2),
+        0b0110: SIMD4(1, 2, 0, 3), 0b1010: SIMD4(1, 3, 2, 0), 0b1100: SIMD4(2, 3, 0, 1),
+    ]
+
+    /// The mesh of the grid's zero level.
+    public static func mesh(_ grid: SignedDistanceGrid) -> TriangleMesh {
+        let side = SignedDistanceGrid.blockSide, corners = SignedDistanceGrid.blockCorners
+        let h = grid.spacing
+        let hasColor = !grid.color.isEmpty
+        // Values are nudged off exact zero so that no vertex falls on a corner (which
+        // would make slivers of zero area): zero counts as outside.
+        let tiny = Float(1e-5 * h)
+        var vertices: [SIMD3<Double>] = [], normals: [SIMD3<Float>] = [], colors: [SIMD3<UInt8>] = []
+        var faces: [SIMD3<Int32>] = []
+        var vertexOfEdge: [UInt64: Int32] = [:]
+        vertexOfEdge.reserveCapacity(grid.definedCorners / 2)
+
+        grid.distance.withUnsafeBufferPointer { distance in
+            for (b, key) in grid.blockKeys.enumerated() {
+                // This block and its +x, +y, +z neighbours (by offset bits), −1 where absent.
+                var neighbour = [Int](repeating: -1, count: 8)
+                for o in 0..<8 {
+                    let k = key &+ SIMD3<Int32>(Int32(o & 1), Int32((o >> 1) & 1), Int32((o >> 2) & 1))
+                    neighbour[o] = o == 0 ? b : grid.blockIndex[k].map { Int($0) } ?? -1
+                }
+                let base = key &<< 3
+                /// Storage index of the corner at local coordinates 0…8, or −1.
+                func corner(_ x: Int, _ y: Int, _ z: Int) -> Int {
+                    let o = (x >> 3) | ((y >> 3) << 1) | ((z >> 3) << 2)
+                    let nb = neighbour[o]
+                    if nb < 0 { return -1 }
+                    return nb * corners + (z & 7) * side * side + (y & 7) * side + (x & 7)
+                }
+                var value = [Float](repeating: 0, count: 8), index = [Int](repeating: 0, count: 8)
+                for z in 0..<side {
+                    for y in 0..<side {
+                        cell: for x in 0..<side {
+                            var negative = 0, positive = 0
+                            for c in 0..<8 {
+                                let i = corner(x + (c & 1), y + ((c >> 1) & 1), z + ((c >> 2) & 1))
+                                if i < 0 { continue cell }
+                                var f = distance[i]
+                                if f.isNaN { continue cell }
+                                if abs(f) < tiny { f = f < 0 ? -tiny : tiny }
+                                value[c] = f; index[c] = i
+                                if f < 0 { negative += 1 } else { positive += 1 }
+                            }
+                            if negative == 0 || positive == 0 { continue }
+                            let origin = SIMD3<Int64>(Int64(base.x) + Int64(x), Int64(base.y) + Int64(y), Int64(base.z) + Int64(z))
+                            /// The vertex on the edge between cell corners u and v.
+                            func vertex(_ u: Int, _ v: Int) -> Int32 {
+                                let (lo, hi) = u & v == u ? (u, v) : (v, u)
+                                let g = origin &+ SIMD3<Int64>(Int64(lo & 1), Int64((lo >> 1) & 1), Int64((lo >> 2) & 1))
+                                let packed = UInt64(bitPattern: ((g.x + (1 << 19)) << 40) | ((g.y + (1 << 19)) << 20) | (g.z + (1 << 19)))
+                                let edgeKey = packed << 3 | UInt64(lo ^ hi)
+                                if let existing = vertexOfEdge[edgeKey] { return existing }
+                                let fu = Double(value[lo]), fv = Double(value[hi])
+                                let t = fu / (fu - fv)
+                                let along = hi ^ lo
+                                let pu = SIMD3<Double>(g), step = SIMD3<Double>(Double(along & 1), Double((along >> 1) & 1), Double((along >> 2) & 1))
+                                vertices.append(h * (pu + t * step))
+                                let tf = Float(t)
+                                let n = (1 - tf) * grid.normal[index[lo]] + tf * grid.normal[index[hi]]
+                                let l = (n * n).sum().squareRoot()
+                                normals.append(l > 0 ? n / l : .zero)
+                                if hasColor {
+                                    let c = (1 - tf) * grid.color[index[lo]] + tf * grid.color[index[hi]]
+                                    colors.append(SIMD3<UInt8>(pointwiseMin(pointwiseMax(c, .zero), SIMD3(repeating: 255)).rounded(.toNearestOrAwayFromZero)))
+                                }
+                                let id = Int32(vertices.count - 1)
+                                vertexOfEdge[edgeKey] = id
+                                return id
+                            }
+                            for tet in tetrahedra {
+                                var mask = 0
+                                for k in 0..<4 where value[tet[k]] < 0 { mask |= 1 << k }
+                                switch mask.nonzeroBitCount {
+                                case 1, 3:
+                                    let i = (mask.nonzeroBitCount == 1 ? mask : ~mask & 0xF).trailingZeroBitCount
+                                    let p = lone[i]
+                                    let a = vertex(tet[p[0]], tet[p[1]]), b = vertex(tet[p[0]], tet[p[2]]), c = vertex(tet[p[0]], tet[p[3]])
+                                    faces.append(mask.nonzeroBitCount == 1 ? SIMD3(a, b, c) : SIMD3(a, c, b))
+                                case 2:
+                                    let p = pairFirst[mask]!
+                                    let (a, b, c, d) = (tet[p[0]], tet[p[1]], tet[p[2]], tet[p[3]])
+                                    let ac = vertex(a, c), ad = vertex(a, d), bd = vertex(b, d), bc = vertex(b, c)
+                                    // The quad ac → ad → bd → bc, split along its shorter diagonal.
+                                    let d1 = vertices[Int(ac)] - vertices[Int(bd)], d2 = vertices[Int(ad)] - vertices[Int(bc)]
+                                    if (d1 * d1).sum() <= (d2 * d2).sum() {
+                                        faces.append(SIMD3(ac, ad, bd)); faces.append(SIMD3(ac, bd, bc))
+                                    } else {
+                                        faces.append(SIMD3(ac, ad, bc)); faces.append(SIMD3(ad, bd, bc))
+                                    }
+                                default:
+                                    break
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return TriangleMesh(vertices: vertices, faces: faces, normals: normals, colors: hasColor ? colors : nil)
+    }
+}
