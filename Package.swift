@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Synthesis", "TestSupport"]),
         // Full-size (5 MP) accuracy checks: run in release mode by scripts/test
         // (TRINOCULAR_ACCURACY=1); skipped in the debug run.
-        .testTarget(name: "AccuracyTests", dependencies: ["Calibration", "Stereo", "Synthesis", "Pipeline", "Reconstruction", "TestSupport"]),
+        .testTarget(name: "AccuracyTests", dependencies: ["Calibration", "Stereo", "Synthesis", "Pipeline", "Reconstruction", "Surface", "TestSupport"]),
         .testTarget(name: "StereoTests", dependencies: ["Stereo", "TestSupport"]),
         .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "Interchange", "TestSupport"]),
         .testTarget(name: "SurfaceTests", dependencies: ["Surface"]),
@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "TrinocularBenchmarks",
             dependencies: [
-                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Reconstruction", "Stereo", "Synthesis",
+                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Pipeline", "Reconstruction", "Stereo", "Surface", "Synthesis",
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/TrinocularBenchmarks",

@@ -29,9 +29,12 @@ public enum MarchingTetrahedra {
         let side = SignedDistanceGrid.blockSide, corners = SignedDistanceGrid.blockCorners
         let h = grid.spacing
         let hasColor = !grid.color.isEmpty
-        // Values are nudged off exact zero so that no vertex falls on a corner (which
-        // would make slivers of zero area): zero counts as outside.
-        let tiny = Float(1e-5 * h)
+        // Values within h/200 of zero are pushed to ±h/200 (zero counts as outside), so
+        // that the vertices of the edges meeting at a corner on the surface stay ≥ ~h/300
+        // apart instead of collapsing onto it: no zero-area slivers, and no two vertices
+        // that print alike in a file (readers that merge them, e.g. Open3D's OBJ reader,
+        // would change the counts). The surface moves by at most h/200 (0.004 mm).
+        let tiny = Float(5e-3 * h)
         var vertices: [SIMD3<Double>] = [], normals: [SIMD3<Float>] = [], colors: [SIMD3<UInt8>] = []
         var faces: [SIMD3<Int32>] = []
         var vertexOfEdge: [UInt64: Int32] = [:]

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import Surface
 import Reconstruction
 import Synthesis
 import TestSupport
@@ -29,7 +30,10 @@ struct ReconstructionAccuracyTests {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("trinocular-accuracy-\(scene.rawValue)-\(seed)-\(getpid())")
             try? FileManager.default.removeItem(at: folder)
             try synthetic.write(to: folder)
-            defer { try? FileManager.default.removeItem(at: folder) }
+            defer {
+                try? FileManager.default.removeItem(at: folder)
+                try? FileManager.default.removeItem(atPath: folder.path + ".truth.json")
+            }
             let started = Date()
             var options = ReconstructionOptions()
             if let v = ProcessInfo.processInfo.environment["TRINOCULAR_MIN_NCC"].flatMap(Double.init) { options.minimumTwoViewCorrelation = v }
@@ -54,6 +58,24 @@ struct ReconstructionAccuracyTests {
             #expect(d.p95 <= 0.35, "\(scene) seed \(seed): \(d)")
             #expect(d.max <= 2, "\(scene) seed \(seed): \(d)")
             #expect(within60.fraction >= 0.95, "\(scene) seed \(seed): coverage \(within60.fraction)")
+
+            // Issue #6: the mesh's vertices lie as close to the truth as the points, the mesh
+            // covers what they cover, and it is edge-manifold and consistently wound.
+            let mesh = try #require(result.mesh), report = try #require(result.meshing)
+            let vertices = mesh.vertices.map { SIMD3<Float>($0) }
+            let m = truth.distances(vertices)
+            let meshCoverage = truth.coverage(vertices, maximumAngle: 60)
+            if ProcessInfo.processInfo.environment["TRINOCULAR_FIGURES"] != nil {
+                print(String(format: "FIGURE mesh %@ seed %d: %d faces, %@; coverage %.2f %%; holes filled %d, left %d; %@",
+                             scene.rawValue, seed, mesh.faces.count, m.description, 100 * meshCoverage.fraction,
+                             report.holes.filled.count, report.holes.left.count,
+                             report.seconds.map { String(format: "%@ %.2f s", $0.stage, $0.seconds) }.joined(separator: ", ")))
+            }
+            #expect(m.rms <= 0.15, "\(scene) seed \(seed) mesh: \(m)")
+            #expect(m.max <= 2, "\(scene) seed \(seed) mesh: \(m)")
+            #expect(meshCoverage.fraction >= 0.95, "\(scene) seed \(seed): mesh coverage \(meshCoverage.fraction)")
+            #expect(report.topology.nonManifoldEdges == 0 && report.topology.inconsistentEdges == 0 && report.topology.degenerateFaces == 0,
+                    "\(scene) seed \(seed): \(report.topology)")
         }
     }
 }

@@ -3,6 +3,7 @@ import Geometry
 import Imaging
 import Interchange
 import TestSupport
+import Surface
 import Testing
 
 /// `trinocular reconstruct` as a user runs it: a small synthetic capture end to end, and
@@ -55,6 +56,20 @@ struct ReconstructCLITests {
             let info = try ImageFile.info(of: out.appendingPathComponent(name))
             #expect(info.width == 612 && info.height == 512 && info.bitDepth == 16)
         }
+        // The mesh: PLY and OBJ hold the same surface, as reported, and `measure` reads it.
+        let mesh = try PLYMesh.read(out.appendingPathComponent("mesh.ply"))
+        let obj = try OBJMesh.read(out.appendingPathComponent("mesh.obj"))
+        let meshReport = try #require(report["mesh"])
+        #expect(mesh.faces.count > 10_000 && meshReport["faces"]?.number == Double(mesh.faces.count))
+        #expect(obj.vertices.count == mesh.vertices.count && obj.faces == mesh.faces && mesh.colors != nil && mesh.normals != nil)
+        #expect(meshReport["closed"] == .bool(false) && meshReport["volumeMm3"] == .null && meshReport["volumeRefused"]?.string != nil,
+                "a capture from the front is an open surface: no volume")
+        let objText = try String(contentsOf: out.appendingPathComponent("mesh.obj"), encoding: .utf8)
+        #expect(objText.contains("mtllib mesh.mtl\n") && FileManager.default.fileExists(atPath: out.appendingPathComponent("mesh.mtl").path))
+        let area = try #require(meshReport["areaMm2"]?.number)
+        #expect(abs(mesh.area - area) < 1e-3 * area, "area from the file \(mesh.area) vs the report's \(area)")
+        let measured = try Run(["measure", out.appendingPathComponent("mesh.ply").path, "--json"])
+        #expect(measured.status == 0 && measured.stdout.contains("\"closed\""), "\(measured.stderr)")
         // The output folder is left alone without --force.
         let again = try Run(["reconstruct", capture.path, "--out", out.path])
         #expect(again.status == 2 && again.stderr.contains("--force"))
