@@ -12,9 +12,13 @@ public struct ReconstructionOptions: Sendable {
     public enum Pairs: String, Sendable, CaseIterable {
         /// Each camera with the next in the rig's order (cam0–cam1, cam1–cam2, …).
         case neighbours
-        /// Every pair whose optical axes are within 60° of each other.
+        /// Every pair whose optical axes are within `maximumPairAngle` of each other.
         case all
     }
+
+    /// For `Pairs.all`: the largest angle between a pair's optical axes (degrees). Wider
+    /// pairs see the surface too differently to match well.
+    public var maximumPairAngle = 60.0
 
     /// Distances (mm from the rig's first camera) where the subject may be; nil: the
     /// capture's `workingRange`, else `defaultWorkingRange`.
@@ -131,12 +135,15 @@ public enum Reconstructor {
 
         // Pairs: rectification, matching — the pairs side by side (each also parallel
         // inside), so that the serial parts of one overlap the other.
-        let pairIndices = selectPairs(rig, options.pairs)
+        let pairIndices = selectPairs(rig, options.pairs, maximumAngle: options.maximumPairAngle)
+        // A rig all around the subject (some camera facing cam0): the working range is then
+        // each pair's distance from its own left camera, not from cam0.
+        let surround = Reconstructor.surrounds(rig)
         let outcomes = PairOutcomes(count: pairIndices.count)
         let images = gray
         DispatchQueue.concurrentPerform(iterations: pairIndices.count) { k in
             let (a, b) = pairIndices[k]
-            outcomes.set(k, Result { try matchPair(rig: rig, a, b, gray: images, range: range, options: options, progress: progress) })
+            outcomes.set(k, Result { try matchPair(rig: rig, a, b, gray: images, range: range, fromLeftCamera: surround, options: options, progress: progress) })
         }
         var pairs: [StereoPair] = [], maps: [DisparityMap] = [], reports: [PairReport] = [], rectifiedLefts: [Image<Float>] = []
         for outcome in outcomes.values {
@@ -183,7 +190,11 @@ public enum Reconstructor {
         // texture a third camera does not see there.
         var marks: [[Bool]] = []
         for p in pairs.indices {
-            let others = rig.cameras.indices.filter { $0 != pairs[p].left && $0 != pairs[p].right }.map { (rig.cameras[$0], gray[$0]) }
+            // Cameras and pairs looking from more than 90° away from this pair's left camera
+            // cannot see its surface (on a surround rig, most of them): not visited.
+            let axis = rig.cameras[pairs[p].left].camFromWorld.rotation.matrix.row2
+            func facing(_ c: Int) -> Bool { (rig.cameras[c].camFromWorld.rotation.matrix.row2 * axis).sum() > 0 }
+            let others = rig.cameras.indices.filter { $0 != pairs[p].left && $0 != pairs[p].right && facing($0) }.map { (rig.cameras[$0], gray[$0]) }
             var mark = PhotometricCheck.conflicts(organized[p], normals: normals[p], leftRectified: rectifiedLefts[p], cameras: others)
             // Two-view points must match closely at full resolution (three views vouch for the others).
             for i in mark.indices where organized[p].views[i] < 3 && maps[p].confidence[i] < Float(options.minimumTwoViewCorrelation) { mark[i] = true }
@@ -198,7 +209,7 @@ public enum Reconstructor {
                     if (n * v).sum() < limit * (v * v).sum().squareRoot() { mark[i] = true }
                 }
             }
-            for q in pairs.indices where q != p {
+            for q in pairs.indices where q != p && facing(pairs[q].left) {
                 let m = CrossPairCheck.conflicts(organized[p], normals: normals[p], other: organized[q], otherPair: pairs[q])
                 for i in mark.indices where m[i] { mark[i] = true }
             }
@@ -211,7 +222,7 @@ public enum Reconstructor {
             }
         }
         progress(String(format: "triangulated, confirmed by a third view where one sees (%.1f s)", lap("triangulate, normals, confirm")))
-        var cloud = PointCloud()
+        var cloud = PointCloud(), outside = 0
         for k in pairs.indices {
             let pair = pairs[k]
             var part = PointCloud()
@@ -230,12 +241,12 @@ public enum Reconstructor {
                     part.colors.append(SIMD3(image.pixels[j], image.pixels[j + 1], image.pixels[j + 2]))
                 }
             }
+            let inPart = part.count
+            part = part.within(range, of: rig.cameras[surround ? pair.left : 0].centre)
+            outside += inPart - part.count
             reports[k].points = part.count
             cloud.append(part)
         }
-        let before = cloud.count
-        cloud = cloud.within(range, of: rig.cameras[0].centre)
-        let outside = before - cloud.count
         if let size = options.voxelSize { cloud = cloud.voxelDownsampled(size: size) }
         progress(String(format: "fused %d points (%.1f s)", cloud.count, lap("fusion")))
         for report in reports where report.points == 0 {
@@ -278,7 +289,7 @@ public enum Reconstructor {
     }
 
     /// Rectifies and matches rig cameras a and b.
-    static func matchPair(rig: Rig, _ a: Int, _ b: Int, gray: [Image<Float>], range: ClosedRange<Double>, options: ReconstructionOptions,
+    static func matchPair(rig: Rig, _ a: Int, _ b: Int, gray: [Image<Float>], range: ClosedRange<Double>, fromLeftCamera: Bool, options: ReconstructionOptions,
                           progress: @Sendable (String) -> Void) throws -> PairOutcome {
         let pairClock = Date()
         var stageClock = Date()
@@ -289,7 +300,8 @@ public enum Reconstructor {
         }
         let pair = StereoPair(rig: rig, a, b)
         let name = "\(rig.cameras[pair.left].id)–\(rig.cameras[pair.right].id)"
-        guard let disparities = pair.disparityRange(rig: rig, distances: range), disparities.count > 1 else {
+        let origin = fromLeftCamera ? pair.left : 0
+        guard let disparities = pair.disparityRange(rig: rig, distances: range, from: origin), disparities.count > 1 else {
             return .skipped("pair \(name): no disparity fits the working range \(Int(range.lowerBound))–\(Int(range.upperBound)) mm")
         }
         let left = pair.leftMap.remap(gray[pair.left]), right = pair.rightMap.remap(gray[pair.right])
@@ -333,8 +345,15 @@ public enum Reconstructor {
         return out
     }
 
+    /// True when the rig's cameras surround the subject: some camera's optical axis is more
+    /// than 90° from cam0's (it looks back toward cam0's side).
+    public static func surrounds(_ rig: Rig) -> Bool {
+        let z0 = rig.cameras[0].camFromWorld.rotation.matrix.row2
+        return rig.cameras.contains { ($0.camFromWorld.rotation.matrix.row2 * z0).sum() < 0 }
+    }
+
     /// The camera pairs to match, as rig indices.
-    static func selectPairs(_ rig: Rig, _ which: ReconstructionOptions.Pairs) -> [(Int, Int)] {
+    static func selectPairs(_ rig: Rig, _ which: ReconstructionOptions.Pairs, maximumAngle: Double = 60) -> [(Int, Int)] {
         let n = rig.cameras.count
         switch which {
         case .neighbours:
@@ -344,7 +363,7 @@ public enum Reconstructor {
             for a in 0..<n {
                 for b in (a + 1)..<n {
                     let za = rig.cameras[a].camFromWorld.rotation.matrix.row2, zb = rig.cameras[b].camFromWorld.rotation.matrix.row2
-                    if (za * zb).sum() > cos(60 * Double.pi / 180) { out.append((a, b)) }
+                    if (za * zb).sum() > cos(maximumAngle * Double.pi / 180) { out.append((a, b)) }
                 }
             }
             return out

@@ -43,9 +43,10 @@ public struct StereoPair: Sendable {
                                    zeroDisparity: false)
     }
 
-    /// The disparity range (px) for subjects `distances` mm from the rig's first camera.
-    public func disparityRange(rig: Rig, distances: ClosedRange<Double>) -> ClosedRange<Int>? {
-        let origin = rig.cameras[left].camFromWorld.apply(rig.cameras[0].centre)
+    /// The disparity range (px) for subjects `distances` mm from the rig's first camera (or
+    /// from rig camera `camera`).
+    public func disparityRange(rig: Rig, distances: ClosedRange<Double>, from camera: Int = 0) -> ClosedRange<Int>? {
+        let origin = rig.cameras[left].camFromWorld.apply(rig.cameras[camera].centre)
         return rectification.disparityRange(distances: distances, from: origin)
     }
 

@@ -23,7 +23,9 @@ struct Reconstruct: ParsableCommand {
 
             The working range (mm from the first camera) is capture.json's "workingRange", \
             else --working-range, else 600–1600 mm: give the rig's real one, it bounds the \
-            search and removes the background.
+            search and removes the background. For a rig all around the subject (a camera \
+            facing the first one) it is each pair's distance from its own left camera; \
+            match such rigs with --pairs all and a --pair-angle that keeps neighbours only.
 
             The cloud is then meshed: the points' tangent planes averaged into a signed \
             distance on a sparse grid (--mesh-spacing, 0.75 mm), its zero level cut out by \
@@ -56,6 +58,10 @@ struct Reconstruct: ParsableCommand {
     @Option(help: ArgumentHelp("Camera pairs to match: neighbours, or all pairs within 60° of each other.", valueName: "neighbours|all"))
     var pairs: String = "neighbours"
 
+    @Option(name: .customLong("pair-angle"),
+            help: ArgumentHelp("With --pairs all: the widest angle between a pair's optical axes (degrees).", valueName: "DEG"))
+    var pairAngle: Double = 60
+
     @Option(help: ArgumentHelp("Keep one point per voxel of this size (mm); default keeps every point.", valueName: "MM"))
     var voxel: Double?
 
@@ -78,6 +84,7 @@ struct Reconstruct: ParsableCommand {
 
     func validate() throws {
         if let voxel, !(voxel > 0 && voxel <= 100) { throw ValidationError("--voxel must be a size in mm, 0 < MM ≤ 100") }
+        if !(pairAngle > 0 && pairAngle < 90) { throw ValidationError("--pair-angle must be between 0 and 90 degrees") }
         if !(meshSpacing >= 0.1 && meshSpacing <= 20) { throw ValidationError("--mesh-spacing must be 0.1…20 mm") }
         if noMesh && watertight { throw ValidationError("--watertight needs a mesh; drop --no-mesh") }
         if ReconstructionOptions.Pairs(rawValue: pairs) == nil { throw ValidationError("--pairs must be neighbours or all") }
@@ -100,6 +107,7 @@ struct Reconstruct: ParsableCommand {
         var options = ReconstructionOptions()
         options.workingRange = workingRange.flatMap(Reconstruct.parseRange)
         options.pairs = ReconstructionOptions.Pairs(rawValue: pairs)!
+        options.maximumPairAngle = pairAngle
         options.voxelSize = voxel
         options.keepDisparities = saveDisparities
         if noMesh {
