@@ -47,7 +47,7 @@ let package = Package(
         // Meshes: topology, area, volume (issue 6).
         .target(name: "Surface"),
         .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra"]),
-        .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange", "Stereo", "Reconstruction", "Surface"]),
+        .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Stereo", "Reconstruction", "Surface"]),
 
         .executableTarget(
             name: "TrinocularCLI",
@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Geometry", "LinearAlgebra", "Surface", "Synthesis", "TestSupport"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Synthesis", "TestSupport"]),
         // Full-size (5 MP) accuracy checks: run in release mode by scripts/test
         // (TRINOCULAR_ACCURACY=1); skipped in the debug run.

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Geometry
 import Imaging
+import LinearAlgebra
 import Reconstruction
 import Stereo
 import Surface
@@ -41,6 +42,11 @@ public struct ReconstructionOptions: Sendable {
     public var keepDisparities = false
     /// Mesh the fused cloud (nil: points only).
     public var meshing: MeshingOptions? = MeshingOptions()
+    /// Texture the mesh from the capture's images (texture coordinates per camera).
+    public var texture = true
+    /// Coarsen the mesh grid to twice the points' spacing when that is wider than
+    /// `meshing.spacing` (small images give sparse points; a finer grid adds faces, not detail).
+    public var adaptMeshSpacing = true
 
     public init() {}
 }
@@ -95,6 +101,10 @@ public struct ReconstructionResult: Sendable {
     /// The surface meshed from the cloud (mm, world frame) and how, when asked for.
     public var mesh: TriangleMesh?
     public var meshing: MeshingReport?
+    /// The mesh's texture coordinates (materials named after the cameras) and the colour
+    /// images they refer to, by camera id, when textured.
+    public var atlas: TextureAtlas?
+    public var textures: [String: Image<UInt8>] = [:]
 }
 
 /// Capture → metric point cloud: rectify each camera pair, match it coarse to fine,
@@ -222,7 +232,7 @@ public enum Reconstructor {
             }
         }
         progress(String(format: "triangulated, confirmed by a third view where one sees (%.1f s)", lap("triangulate, normals, confirm")))
-        var cloud = PointCloud(), outside = 0
+        var cloud = PointCloud(), outside = 0, footprints: [Double] = []
         for k in pairs.indices {
             let pair = pairs[k]
             var part = PointCloud()
@@ -241,6 +251,11 @@ public enum Reconstructor {
                     part.colors.append(SIMD3(image.pixels[j], image.pixels[j + 1], image.pixels[j + 2]))
                 }
             }
+            // The points' spacing on the surface: a rectified pixel at the point's distance.
+            let step = max(1, part.count / 500)
+            for i in stride(from: 0, to: part.count, by: step) {
+                footprints.append(length(SIMD3<Double>(part.positions[i]) - rig.cameras[pair.left].centre) / pair.rectification.focal)
+            }
             let inPart = part.count
             part = part.within(range, of: rig.cameras[surround ? pair.left : 0].centre)
             outside += inPart - part.count
@@ -258,13 +273,24 @@ public enum Reconstructor {
                                       problem: "no surface point was found (pairs \(pairNames.isEmpty ? "none usable" : pairNames)): are the images of this rig, with a textured subject \(Int(range.lowerBound))–\(Int(range.upperBound)) mm from the first camera? (--working-range sets another)",
                                       badInput: true)
         }
-        var mesh: TriangleMesh?, meshing: MeshingReport?
-        if let meshOptions = options.meshing {
+        footprints.sort()
+        let pointSpacing = footprints.isEmpty ? nil : footprints[footprints.count / 2]
+        var mesh: TriangleMesh?, meshing: MeshingReport?, atlas: TextureAtlas?, textures: [String: Image<UInt8>] = [:]
+        if var meshOptions = options.meshing {
+            if options.adaptMeshSpacing, let spacing = pointSpacing {
+                meshOptions.spacing = max(meshOptions.spacing, (2 * spacing * 100).rounded(.up) / 100)
+            }
             let made = SurfaceMesher.mesh(positions: cloud.positions, normals: cloud.normals, colors: cloud.colors, options: meshOptions)
             mesh = made.mesh; meshing = made.report
             let t = made.report.topology
             progress(String(format: "meshed: %d vertices, %d faces, %@ (%.1f s)", made.mesh.vertices.count, made.mesh.faces.count,
                             t.isClosed ? "closed" : "open", lap("mesh")))
+            if options.texture {
+                let painted = MeshTexturing.atlas(for: made.mesh, rig: rig)
+                for (k, camera) in rig.cameras.enumerated() where painted.materials.contains(camera.id) { textures[camera.id] = colour[k] }
+                progress(String(format: "textured from %d camera%@ (%.1f s)", painted.materials.count, painted.materials.count == 1 ? "" : "s", lap("texture")))
+                atlas = painted
+            }
             if meshOptions.watertight && !t.isClosed {
                 warnings.append("the mesh could not be closed (\(t.problem ?? "")): no volume will be given for it")
             }
@@ -272,7 +298,7 @@ public enum Reconstructor {
         return ReconstructionResult(cloud: cloud, pairs: reports, workingRange: range, outsideWorkingRange: outside,
                                     seconds: seconds, warnings: warnings,
                                     disparities: options.keepDisparities ? zip(pairs, maps).map { (rig.cameras[$0.left].id, rig.cameras[$0.right].id, $1) } : [],
-                                    mesh: mesh, meshing: meshing)
+                                    mesh: mesh, meshing: meshing, atlas: atlas, textures: textures)
     }
 
     enum PairOutcome {

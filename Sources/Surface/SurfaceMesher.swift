@@ -19,6 +19,12 @@ public struct MeshingOptions: Sendable {
     public var maximumHolePerimeter = 30.0
     /// Closed objects: fill every hole, whatever its size, so the mesh encloses a volume.
     public var watertight = false
+    /// Taubin smoothing passes after cleanup (0: none). A closed mesh keeps its volume.
+    public var smoothingIterations = 0
+    /// Decimate to this many faces (nil: keep all), never moving the surface more than
+    /// `decimationError` mm.
+    public var targetFaces: Int?
+    public var decimationError = 0.05
 
     public init() {}
 }
@@ -35,6 +41,8 @@ public struct MeshingReport: Sendable {
     public var nonManifoldFacesRemoved = 0
     public var holes = TriangleMesh.HoleReport()
     public var topology = MeshTopology()
+    public var smoothing: TriangleMesh.SmoothingReport?
+    public var decimation: TriangleMesh.DecimationReport?
     public var seconds: [(stage: String, seconds: Double)] = []
 }
 
@@ -65,6 +73,15 @@ public enum SurfaceMesher {
         report.componentsRemoved = small.components; report.facesInRemovedComponents = small.faces
         report.holes = mesh.fillHoles(maximumPerimeter: options.watertight ? .infinity : options.maximumHolePerimeter)
         lap("cleanup")
+        if options.smoothingIterations > 0 {
+            report.smoothing = mesh.smooth(iterations: options.smoothingIterations)
+            mesh.recomputeNormals()
+            lap("smoothing")
+        }
+        if let target = options.targetFaces {
+            report.decimation = mesh.decimate(targetFaces: target, maximumError: options.decimationError)
+            lap("decimation")
+        }
         report.topology = mesh.topology
         lap("topology check")
         return (mesh, report)

@@ -28,14 +28,18 @@ struct Reconstruct: ParsableCommand {
             match such rigs with --pairs all and a --pair-angle that keeps neighbours only.
 
             The cloud is then meshed: the points' tangent planes averaged into a signed \
-            distance on a sparse grid (--mesh-spacing, 0.75 mm), its zero level cut out by \
+            distance on a sparse grid (--mesh-spacing: 0.75 mm, coarser for sparse points), \
+            its zero level cut out by \
             marching tetrahedra, fragments removed and holes up to 30 mm around filled. The \
             mesh stays open where the cameras saw one side of the subject; --watertight \
-            closes every hole, for objects photographed from all around.
+            closes every hole, for objects photographed from all around. --smooth N adds \
+            Taubin passes (volume kept); --faces N decimates by quadric edge collapses, \
+            never moving the surface more than --max-error (0.05 mm).
 
             Writes OUT/points.ply (binary PLY: x y z float mm in the rig's world frame, \
             nx ny nz, red green blue), OUT/mesh.ply (binary PLY, the same properties and \
-            faces), OUT/mesh.obj with OUT/mesh.mtl (vertex colours), and \
+            faces), OUT/mesh.obj with OUT/mesh.mtl and OUT/texture-<camera>.jpg (each face \
+            painted from the camera that sees it most squarely; vertex colours too), and \
             OUT/reconstruction.json (per pair: disparity range, matched pixels, points, \
             three-view confirmations and residuals, timings; the mesh: size, closedness and \
             how it was checked, area, volume when closed, holes filled and left; warnings). \
@@ -66,14 +70,27 @@ struct Reconstruct: ParsableCommand {
     var voxel: Double?
 
     @Option(name: .customLong("mesh-spacing"),
-            help: ArgumentHelp("Mesh grid spacing, about the mesh's edge length (mm).", valueName: "MM"))
-    var meshSpacing: Double = 0.75
+            help: ArgumentHelp("Mesh grid spacing, about the mesh's edge length (mm); default 0.75, or twice the points' spacing when the images give sparser points.", valueName: "MM"))
+    var meshSpacing: Double?
 
     @Flag(name: .customLong("no-mesh"), help: "Write the point cloud only.")
     var noMesh = false
 
     @Flag(help: "Close every hole of the mesh (subjects photographed from all around), so that it has a volume.")
     var watertight = false
+
+    @Option(help: ArgumentHelp("Taubin smoothing passes on the mesh (a closed mesh keeps its volume exactly).", valueName: "N"))
+    var smooth: Int = 0
+
+    @Option(help: ArgumentHelp("Decimate the mesh to about this many faces (quadric edge collapses).", valueName: "N"))
+    var faces: Int?
+
+    @Option(name: .customLong("max-error"),
+            help: ArgumentHelp("With --faces: the most a decimated vertex may move off the original surface's planes (mm).", valueName: "MM"))
+    var maxError: Double = 0.05
+
+    @Flag(name: .customLong("no-texture"), help: "Colour the mesh per vertex only; write no texture images.")
+    var noTexture = false
 
     @Flag(name: .customLong("save-disparities"),
           help: "Also write each pair's disparity (16-bit PNG: value / 16 + the pair's disparityPngOffsetPx in reconstruction.json, 0 = none) and confidence (ZNCC × 65535) maps.")
@@ -85,8 +102,11 @@ struct Reconstruct: ParsableCommand {
     func validate() throws {
         if let voxel, !(voxel > 0 && voxel <= 100) { throw ValidationError("--voxel must be a size in mm, 0 < MM ≤ 100") }
         if !(pairAngle > 0 && pairAngle < 90) { throw ValidationError("--pair-angle must be between 0 and 90 degrees") }
-        if !(meshSpacing >= 0.1 && meshSpacing <= 20) { throw ValidationError("--mesh-spacing must be 0.1…20 mm") }
+        if let meshSpacing, !(meshSpacing >= 0.1 && meshSpacing <= 20) { throw ValidationError("--mesh-spacing must be 0.1…20 mm") }
         if noMesh && watertight { throw ValidationError("--watertight needs a mesh; drop --no-mesh") }
+        if !(0...100).contains(smooth) { throw ValidationError("--smooth takes 0…100 passes") }
+        if let faces, faces < 100 { throw ValidationError("--faces must be at least 100") }
+        if !(maxError > 0 && maxError <= 10) { throw ValidationError("--max-error must be 0 < MM ≤ 10") }
         if ReconstructionOptions.Pairs(rawValue: pairs) == nil { throw ValidationError("--pairs must be neighbours or all") }
         if let workingRange, Reconstruct.parseRange(workingRange) == nil {
             throw ValidationError("--working-range must be NEAR-FAR in mm with 0 < NEAR < FAR, e.g. 700-1300")
@@ -114,9 +134,13 @@ struct Reconstruct: ParsableCommand {
             options.meshing = nil
         } else {
             var meshing = MeshingOptions()
-            meshing.spacing = meshSpacing
+            if let meshSpacing { meshing.spacing = meshSpacing; options.adaptMeshSpacing = false }
             meshing.watertight = watertight
+            meshing.smoothingIterations = smooth
+            meshing.targetFaces = faces
+            meshing.decimationError = maxError
             options.meshing = meshing
+            options.texture = !noTexture
         }
         let result = try Reconstructor.run(loaded, options: options) { progress($0) }
 
@@ -127,8 +151,17 @@ struct Reconstruct: ParsableCommand {
         if let mesh = result.mesh {
             let comment = "Trinocular \(TrinocularVersion.string): surface mesh, mm, rig world frame"
             files.append(("mesh.ply", PLYMesh.encode(mesh, comments: [comment])))
-            files.append(("mesh.obj", OBJMesh.encode(mesh, comments: [comment], materialLibrary: "mesh.mtl")))
-            files.append(("mesh.mtl", OBJMesh.material(comments: ["Trinocular \(TrinocularVersion.string)"])))
+            if let atlas = result.atlas {
+                files.append(("mesh.obj", OBJMesh.encode(mesh, atlas: atlas, materialLibrary: "mesh.mtl", comments: [comment])))
+                files.append(("mesh.mtl", OBJMesh.material(atlas: atlas, comments: ["Trinocular \(TrinocularVersion.string)"])))
+                for (material, file) in zip(atlas.materials, atlas.textureFiles) {
+                    // The camera's own image, re-encoded: no metadata of the original file.
+                    files.append((file, try JPEG.encode(result.textures[material]!, quality: 90)))
+                }
+            } else {
+                files.append(("mesh.obj", OBJMesh.encode(mesh, comments: [comment], materialLibrary: "mesh.mtl")))
+                files.append(("mesh.mtl", OBJMesh.material(comments: ["Trinocular \(TrinocularVersion.string)"])))
+            }
         }
         for (d, pair) in zip(result.disparities, result.pairs) {
             // 1/16 px above the pair's offset (its range's lower bound − 1): 0 = none.
@@ -233,6 +266,17 @@ extension ReconstructionReport {
             ("nonManifoldFacesRemoved", .int(m.nonManifoldFacesRemoved)),
             ("holesFilled", .int(m.holes.filled.count)),
             ("holesLeft", holes(m.holes.left)),
+            ("smoothing", m.smoothing.map { s in .object([
+                ("maximumDisplacementMm", round(s.maximumDisplacement, 10000)), ("rmsDisplacementMm", round(s.rmsDisplacement, 10000)),
+                ("volumeRestored", .bool(s.volume != nil)),
+            ]) } ?? .null),
+            ("decimation", m.decimation.map { d in .object([
+                ("facesBefore", .int(d.facesBefore)), ("facesAfter", .int(d.facesAfter)),
+                ("maximumErrorMm", round(d.maximumError, 10000)), ("stoppedByErrorBound", .bool(d.stoppedByError)),
+            ]) } ?? .null),
+            ("texture", r.atlas.map { a in .object([
+                ("cameras", .array(a.materials.map { .string($0) })), ("files", .array(a.textureFiles.map { .string($0) })),
+            ]) } ?? .null),
         ])
     }
 }

@@ -27,11 +27,24 @@ struct MeshReadersTests {
         try Data(PLYMesh.encode(mesh, encoding: .ascii)).write(to: folder.appendingPathComponent("ascii.ply"))
         try Data(OBJMesh.encode(mesh, materialLibrary: "mesh.mtl")).write(to: folder.appendingPathComponent("mesh.obj"))
         try Data(OBJMesh.material()).write(to: folder.appendingPathComponent("mesh.mtl"))
+        // A textured OBJ: two materials (images need not exist for the geometry to load),
+        // coordinates from the vertices' longitude and latitude.
+        let coordinates = mesh.vertices.map { v -> SIMD2<Float> in
+            let d = v - SIMD3(10, 20, 800)
+            return SIMD2(Float(atan2(d.y, d.x) / (2 * .pi) + 0.5), Float(acos(max(-1, min(1, d.z / 15))) / .pi))
+        }
+        let atlas = TextureAtlas(materials: ["cam0", "cam1"], textureFiles: ["texture-cam0.jpg", "texture-cam1.jpg"],
+                                 coordinates: coordinates, faceCoordinates: mesh.faces,
+                                 faceMaterial: mesh.faces.map { mesh.vertices[Int($0.x)].x > 10 ? 0 : 1 })
+        try Data(OBJMesh.encode(mesh, atlas: atlas, materialLibrary: "textured.mtl")).write(to: folder.appendingPathComponent("textured.obj"))
+        try Data(OBJMesh.material(atlas: atlas)).write(to: folder.appendingPathComponent("textured.mtl"))
         let script = """
             import sys, trimesh
             for name in ["mesh.ply", "ascii.ply", "mesh.obj"]:
                 m = trimesh.load(sys.argv[1] + "/" + name, process=False, force="mesh")
                 print(name, len(m.vertices), len(m.faces), int(m.is_watertight), repr(float(m.volume)))
+            s = trimesh.load(sys.argv[1] + "/textured.obj", process=False, force="mesh")
+            print("textured", len(s.faces))
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
@@ -44,7 +57,9 @@ struct MeshReadersTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(problems)")
         let lines = output.split(separator: "\n").map { $0.split(separator: " ") }
-        #expect(lines.count == 3, "\(output)\(problems)")
+        #expect(lines.count == 4, "\(output)\(problems)")
+        // With texture coordinates trimesh splits vertices by (v, vt) pair; the faces stay.
+        #expect(lines.last.map { $0.count == 2 && $0[0] == "textured" && Int($0[1]) == mesh.faces.count } == true, "\(output)")
         for line in lines where line.count == 5 {
             #expect(Int(line[1]) == mesh.vertices.count && Int(line[2]) == mesh.faces.count,
                     "\(line[0]): trimesh read \(line[1]) vertices, \(line[2]) faces; we wrote \(mesh.vertices.count), \(mesh.faces.count)")

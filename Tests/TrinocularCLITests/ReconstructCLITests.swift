@@ -61,11 +61,22 @@ struct ReconstructCLITests {
         let obj = try OBJMesh.read(out.appendingPathComponent("mesh.obj"))
         let meshReport = try #require(report["mesh"])
         #expect(mesh.faces.count > 10_000 && meshReport["faces"]?.number == Double(mesh.faces.count))
-        #expect(obj.vertices.count == mesh.vertices.count && obj.faces == mesh.faces && mesh.colors != nil && mesh.normals != nil)
+        // The OBJ groups faces by texture (camera): the same faces, in another order.
+        #expect(obj.vertices.count == mesh.vertices.count && obj.faces.count == mesh.faces.count && Set(obj.faces) == Set(mesh.faces))
+        #expect(mesh.colors != nil && mesh.normals != nil)
         #expect(meshReport["closed"] == .bool(false) && meshReport["volumeMm3"] == .null && meshReport["volumeRefused"]?.string != nil,
                 "a capture from the front is an open surface: no volume")
         let objText = try String(contentsOf: out.appendingPathComponent("mesh.obj"), encoding: .utf8)
-        #expect(objText.contains("mtllib mesh.mtl\n") && FileManager.default.fileExists(atPath: out.appendingPathComponent("mesh.mtl").path))
+        #expect(objText.contains("mtllib mesh.mtl\n") && objText.contains("\nvt ") && objText.contains("\nusemtl cam"))
+        // Textures: the cameras the report names, each a JPEG of the camera's size, in the MTL.
+        let mtl = try String(contentsOf: out.appendingPathComponent("mesh.mtl"), encoding: .utf8)
+        let textures = meshReport["texture"]?["files"]?.array?.compactMap(\.string) ?? []
+        #expect(!textures.isEmpty)
+        for file in textures {
+            #expect(mtl.contains("map_Kd \(file)\n"))
+            let info = try ImageFile.info(of: out.appendingPathComponent(file))
+            #expect(info.width == 612 && info.height == 512, "\(file)")
+        }
         let area = try #require(meshReport["areaMm2"]?.number)
         #expect(abs(mesh.area - area) < 1e-3 * area, "area from the file \(mesh.area) vs the report's \(area)")
         let measured = try Run(["measure", out.appendingPathComponent("mesh.ply").path, "--json"])
