@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "AccuracyTests", dependencies: ["Calibration", "Stereo", "Synthesis", "Pipeline", "Reconstruction", "Surface", "TestSupport"]),
         .testTarget(name: "StereoTests", dependencies: ["Stereo", "TestSupport"]),
         .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "Interchange", "TestSupport"]),
-        .testTarget(name: "SurfaceTests", dependencies: ["Surface"]),
+        .testTarget(name: "SurfaceTests", dependencies: ["Surface", "TestSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",

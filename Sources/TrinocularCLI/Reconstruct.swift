@@ -25,7 +25,8 @@ struct Reconstruct: ParsableCommand {
             else --working-range, else 600–1600 mm: give the rig's real one, it bounds the \
             search and removes the background. For a rig all around the subject (a camera \
             facing the first one) it is each pair's distance from its own left camera; \
-            match such rigs with --pairs all and a --pair-angle that keeps neighbours only.
+            match such rigs with --pairs all and a --pair-angle that keeps neighbours only \
+            (35 for rings of cameras 30° apart).
 
             The cloud is then meshed: the points' tangent planes averaged into a signed \
             distance on a sparse grid (--mesh-spacing: 0.75 mm, coarser for sparse points), \

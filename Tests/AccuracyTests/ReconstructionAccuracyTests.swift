@@ -27,17 +27,10 @@ struct ReconstructionAccuracyTests {
             spec.render.seed = seed
             spec.render.noiseSigma = 1.5
             let synthetic = try SyntheticCapture(spec)
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("trinocular-accuracy-\(scene.rawValue)-\(seed)-\(getpid())")
-            try? FileManager.default.removeItem(at: folder)
-            try synthetic.write(to: folder)
-            defer {
-                try? FileManager.default.removeItem(at: folder)
-                try? FileManager.default.removeItem(atPath: folder.path + ".truth.json")
-            }
             let started = Date()
             var options = ReconstructionOptions()
             if let v = ProcessInfo.processInfo.environment["TRINOCULAR_MIN_NCC"].flatMap(Double.init) { options.minimumTwoViewCorrelation = v }
-            let result = try Reconstructor.run(try Capture(folder: folder), options: options)
+            let result = try synthetic.withTemporaryFolder("accuracy-\(scene.rawValue)-\(seed)") { try Reconstructor.run(try Capture(folder: $0), options: options) }
             let seconds = Date().timeIntervalSince(started)
             let truth = SurfaceTruth(synthetic)
             let d = truth.distances(result.cloud.positions)

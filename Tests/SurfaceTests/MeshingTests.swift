@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Surface
 
@@ -8,13 +9,13 @@ import Surface
     /// Points on a sphere (radius r, centre c) with outward normals and Gaussian noise σ along them.
     static func spherePoints(radius: Double, centre: SIMD3<Double>, count: Int, noise: Double, seed: UInt64,
                              keep: (SIMD3<Double>) -> Bool = { _ in true }) -> ([SIMD3<Float>], [SIMD3<Float>]) {
-        var g = Gaussian(seed: seed)
+        var g = SeededGenerator(seed: seed)
         var p: [SIMD3<Float>] = [], n: [SIMD3<Float>] = []
         while p.count < count {
-            var u = SIMD3(g.next(), g.next(), g.next())
+            var u = SIMD3(g.gaussian(), g.gaussian(), g.gaussian())
             u /= (u * u).sum().squareRoot()
             guard keep(u) else { continue }
-            p.append(SIMD3<Float>(centre + (radius + noise * g.next()) * u)); n.append(SIMD3<Float>(u))
+            p.append(SIMD3<Float>(centre + (radius + noise * g.gaussian()) * u)); n.append(SIMD3<Float>(u))
         }
         return (p, n)
     }
@@ -84,26 +85,5 @@ import Surface
             if (normal * (a + b + cc)).sum() > 0 { agree += 1 }
         }
         #expect(agree == mesh.faces.count)
-    }
-}
-
-/// Standard normal numbers from SplitMix64 and Box–Muller.
-struct Gaussian {
-    var state: UInt64
-    var spare: Double?
-    init(seed: UInt64) { state = seed }
-    mutating func uniform() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-    }
-    mutating func next() -> Double {
-        if let s = spare { spare = nil; return s }
-        let u = max(uniform(), 1e-300), v = uniform()
-        let m = (-2 * log(u)).squareRoot()
-        spare = m * sin(2 * .pi * v)
-        return m * cos(2 * .pi * v)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Surface
+import TestSupport
 import Testing
 
 /// Decimation keeps the surface within its error bound and its topology; smoothing removes
@@ -59,8 +60,8 @@ import Testing
     @Test func taubinSmoothingRemovesNoiseAndKeepsTheVolume() throws {
         var mesh = Self.sphereMesh(noise: 0)
         let clean = Self.radialErrors(mesh)
-        var g = Gaussian(seed: 4)
-        for i in mesh.vertices.indices { mesh.vertices[i] += 0.05 * SIMD3(g.next(), g.next(), g.next()) }
+        var g = SeededGenerator(seed: 4)
+        for i in mesh.vertices.indices { mesh.vertices[i] += 0.05 * SIMD3(g.gaussian(), g.gaussian(), g.gaussian()) }
         let noisy = Self.radialErrors(mesh), volume = try mesh.volume()
         let report = mesh.smooth(iterations: 5)
         let smoothed = Self.radialErrors(mesh)

@@ -30,3 +30,18 @@ public enum SyntheticFixtures {
         return try SyntheticCapture(spec)
     }
 }
+
+extension SyntheticCapture {
+    /// Writes the capture to a fresh temporary folder named after `label`, runs `body` on
+    /// it, and removes the folder and its DIR.truth.json afterwards, whatever happens.
+    public func withTemporaryFolder<T>(_ label: String, _ body: (URL) throws -> T) throws -> T {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("trinocular-\(label)-\(getpid())")
+        try? FileManager.default.removeItem(at: folder)
+        defer {
+            try? FileManager.default.removeItem(at: folder)
+            try? FileManager.default.removeItem(atPath: folder.path + ".truth.json")
+        }
+        try write(to: folder)
+        return try body(folder)
+    }
+}
