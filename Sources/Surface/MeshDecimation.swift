@@ -56,17 +56,21 @@ extension TriangleMesh {
         var heap = CollapseHeap()
         func candidate(_ u: Int32, _ v: Int32) {
             let q = quadric[Int(u)].adding(quadric[Int(v)])
-            let (target, cost) = q.minimizer(fallback: [vertices[Int(u)], vertices[Int(v)], 0.5 * (vertices[Int(u)] + vertices[Int(v)])])
+            let (target, cost) = q.minimizer(vertices[Int(u)], vertices[Int(v)])
             heap.push(Collapse(cost: cost, u: u, v: v, versionU: version[Int(u)], versionV: version[Int(v)], target: target))
         }
         HalfEdges(self).forEachEdge { u, v, _, _ in candidate(u, v) }
         let bound = maximumError * maximumError
         var liveFaces = faces.count
 
-        func neighbours(_ u: Int32) -> Set<Int32> {
-            var s = Set<Int32>()
-            for f in incident[Int(u)] where faceAlive[Int(f)] { let t = faces[Int(f)]; s.insert(t.x); s.insert(t.y); s.insert(t.z) }
-            s.remove(u)
+        // Neighbour lists are short (valence ~6): arrays with linear search beat sets.
+        func neighbours(_ u: Int32) -> [Int32] {
+            var s: [Int32] = []
+            s.reserveCapacity(12)
+            for f in incident[Int(u)] where faceAlive[Int(f)] {
+                let t = faces[Int(f)]
+                for w in [t.x, t.y, t.z] where w != u && !s.contains(w) { s.append(w) }
+            }
             return s
         }
 
@@ -76,8 +80,9 @@ extension TriangleMesh {
             let (u, v) = (c.u, c.v)
             // Link condition: the common neighbours are exactly the faces' opposite corners.
             let shared = incident[Int(u)].filter { faceAlive[Int($0)] && faces[Int($0)].contains(v) }
-            let common = neighbours(u).intersection(neighbours(v))
-            guard common.count == shared.count, !shared.isEmpty else { continue }
+            let nv = neighbours(v)
+            let common = neighbours(u).lazy.filter { nv.contains($0) }.count
+            guard common == shared.count, !shared.isEmpty else { continue }
             // A border edge may collapse; an inner edge between two border vertices may not.
             if onBorder[Int(u)] && onBorder[Int(v)] && shared.count != 1 { continue }
             // No face may flip or fold.
@@ -163,23 +168,25 @@ struct Quadric {
             + self[4] * y * y + 2 * self[5] * y * z + 2 * self[6] * y + self[7] * z * z + 2 * self[8] * z + self[9]
     }
 
-    /// The point of least error (solving the 3 × 3 system), or the best of `fallback` when
-    /// the system is near singular (flat or straight neighbourhoods); with its error (≥ 0).
-    func minimizer(fallback: [SIMD3<Double>]) -> (SIMD3<Double>, Double) {
+    /// The point of least error (solving the 3 × 3 system), or the best of the edge's ends
+    /// and midpoint when the system is near singular (flat or straight neighbourhoods) or
+    /// its solution lies far off the edge; with its error (≥ 0).
+    func minimizer(_ p0: SIMD3<Double>, _ p1: SIMD3<Double>) -> (SIMD3<Double>, Double) {
+        let fallback = (p0, p1, 0.5 * (p0 + p1))
         let m00 = self[0], m01 = self[1], m02 = self[2], m11 = self[4], m12 = self[5], m22 = self[7]
         let c0 = m11 * m22 - m12 * m12, c1 = m02 * m12 - m01 * m22, c2 = m01 * m12 - m02 * m11
         let det = m00 * c0 + m01 * c1 + m02 * c2
         let scale = max(m00 + m11 + m22, 1e-300)
-        var best = fallback[0], bestError = error(fallback[0])
-        for p in fallback.dropFirst() { let e = error(p); if e < bestError { best = p; bestError = e } }
+        var best = fallback.0, bestError = error(fallback.0)
+        for p in [fallback.1, fallback.2] { let e = error(p); if e < bestError { best = p; bestError = e } }
         if abs(det) > 1e-9 * scale * scale * scale {
             let b = SIMD3(-self[3], -self[6], -self[8])
             let i01 = m02 * m12 - m01 * m22, i02 = m01 * m12 - m02 * m11, i11 = m00 * m22 - m02 * m02
             let i12 = m01 * m02 - m00 * m12, i22 = m00 * m11 - m01 * m01
             let p = SIMD3(c0 * b.x + i01 * b.y + i02 * b.z, i01 * b.x + i11 * b.y + i12 * b.z, i02 * b.x + i12 * b.y + i22 * b.z) / det
             // Stay near the edge: a solution far off (ill-conditioned) is not trusted.
-            let span = ((fallback[0] - fallback[1]) * (fallback[0] - fallback[1])).sum()
-            let offset = ((p - fallback[2]) * (p - fallback[2])).sum()
+            let span = ((fallback.0 - fallback.1) * (fallback.0 - fallback.1)).sum()
+            let offset = ((p - fallback.2) * (p - fallback.2)).sum()
             let e = error(p)
             if offset <= 4 * span + 1e-12, e < bestError { best = p; bestError = e }
         }
