@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Stereo", targets: ["Stereo"]),
         .library(name: "Reconstruction", targets: ["Reconstruction"]),
         .library(name: "Surface", targets: ["Surface"]),
+        .library(name: "Metrology", targets: ["Metrology"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,6 +47,8 @@ let package = Package(
         .target(name: "Reconstruction", dependencies: ["Stereo", "Geometry", "LinearAlgebra", "Imaging"]),
         // Meshes: topology, area, volume (issue 6).
         .target(name: "Surface"),
+        // Measurements on meshes: sections, landmarks, geodesics, regions (issue 7).
+        .target(name: "Metrology", dependencies: ["Surface"]),
         .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra"]),
         .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Stereo", "Reconstruction", "Surface"]),
 
@@ -69,6 +72,7 @@ let package = Package(
         .testTarget(name: "StereoTests", dependencies: ["Stereo", "TestSupport"]),
         .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "Interchange", "TestSupport"]),
         .testTarget(name: "SurfaceTests", dependencies: ["Surface", "TestSupport"]),
+        .testTarget(name: "MetrologyTests", dependencies: ["Metrology", "Surface", "TestSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",
