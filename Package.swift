@@ -48,7 +48,7 @@ let package = Package(
         // Meshes: topology, area, volume (issue 6).
         .target(name: "Surface"),
         // Measurements on meshes: sections, landmarks, geodesics, regions (issue 7).
-        .target(name: "Metrology", dependencies: ["Surface"]),
+        .target(name: "Metrology", dependencies: ["Surface", "Geometry", "Interchange", "LinearAlgebra"]),
         .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra"]),
         .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Stereo", "Reconstruction", "Surface"]),
 
@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "StereoTests", dependencies: ["Stereo", "TestSupport"]),
         .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "Interchange", "TestSupport"]),
         .testTarget(name: "SurfaceTests", dependencies: ["Surface", "TestSupport"]),
-        .testTarget(name: "MetrologyTests", dependencies: ["Metrology", "Surface", "TestSupport"]),
+        .testTarget(name: "MetrologyTests", dependencies: ["Metrology", "Surface", "Geometry", "LinearAlgebra", "Synthesis", "TestSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",
