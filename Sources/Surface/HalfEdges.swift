@@ -3,14 +3,14 @@ import Foundation
 /// The faces' directed edges grouped by their start vertex (compressed rows): the
 /// adjacency that topology checks, cleanup and hole finding walk, built in two linear
 /// passes without hashing so that meshes of millions of faces stay quick.
-struct HalfEdges {
+public struct HalfEdges: Sendable {
     /// Half-edges starting at vertex v: `start[v] ..< start[v + 1]`.
-    var start: [Int32]
+    public private(set) var start: [Int32]
     /// Per half-edge: its end vertex and its face.
-    var end: [Int32]
-    var face: [Int32]
+    public private(set) var end: [Int32]
+    public private(set) var face: [Int32]
 
-    init(_ mesh: TriangleMesh) {
+    public init(_ mesh: TriangleMesh) {
         let n = mesh.vertices.count
         var start = [Int32](repeating: 0, count: n + 1)
         for f in mesh.faces { start[Int(f.x) + 1] += 1; start[Int(f.y) + 1] += 1; start[Int(f.z) + 1] += 1 }
@@ -28,7 +28,7 @@ struct HalfEdges {
 
     /// Half-edges u → v (0, 1 or more when non-manifold).
     @inline(__always)
-    func count(from u: Int32, to v: Int32) -> Int {
+    public func count(from u: Int32, to v: Int32) -> Int {
         var c = 0
         for k in Int(start[Int(u)])..<Int(start[Int(u) + 1]) where end[k] == v { c += 1 }
         return c
@@ -36,7 +36,7 @@ struct HalfEdges {
 
     /// Calls `body(lo, hi, forward, backward)` once per undirected edge, lo < hi, with the
     /// number of faces running it lo → hi and hi → lo.
-    func forEachEdge(_ body: (Int32, Int32, Int, Int) -> Void) {
+    public func forEachEdge(_ body: (Int32, Int32, Int, Int) -> Void) {
         for u in 0..<Int32(start.count - 1) {
             for k in Int(start[Int(u)])..<Int(start[Int(u) + 1]) {
                 let v = end[k]
@@ -53,7 +53,7 @@ struct HalfEdges {
     }
 
     @inline(__always)
-    func firstIndex(from u: Int32, to v: Int32) -> Int {
+    public func firstIndex(from u: Int32, to v: Int32) -> Int {
         for k in Int(start[Int(u)])..<Int(start[Int(u) + 1]) where end[k] == v { return k }
         return -1
     }
