@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "TrinocularCLI",
             dependencies: [
-                "Pipeline", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface",
+                "Pipeline", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -82,6 +82,7 @@ public struct Landmarks: Sendable {
 public struct LandmarkError: Error, CustomStringConvertible, Equatable {
     public var file: String
     public var problem: String
+    public init(file: String, problem: String) { self.file = file; self.problem = problem }
     public var description: String { "\(file): \(problem)" }
 }
 

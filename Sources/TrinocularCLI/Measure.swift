@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Geometry
 import Interchange
+import Metrology
 import Surface
 
 /// `trinocular measure MESH`: area, closedness, volume (closed meshes only), bounds.
@@ -11,15 +13,26 @@ struct Measure: ParsableCommand {
             Reads a PLY (binary or ASCII) or OBJ mesh, positions in mm. The volume is given only for \
             a closed, consistently oriented mesh — every edge shared by exactly two faces that \
             run it in opposite directions — and refused with the reason otherwise (an open \
-            surface encloses no volume; a number computed on it would be meaningless). \
-            Landmarks and measurement plans (--landmarks) are not yet available.
+            surface encloses no volume; a number computed on it would be meaningless).
+
+            With --landmarks (trinocular.landmarks/1: named 3D points in mm, moved onto the \
+            mesh, or picks in a camera image, cast onto it — picks need --rig) the landmarks \
+            are placed and listed; with --plan (trinocular.plan/1) the plan's measurements \
+            are made between them: straight distances, distances along the surface \
+            (geodesic), and contour lengths (the mesh cut by the plane through three \
+            landmarks, or one landmark and a normal). Formats: docs/formats.md, "Metrology".
             """)
     @Argument(help: ArgumentHelp("Mesh file (PLY or OBJ, mm).", valueName: "MESH")) var mesh: String
-    @Option(help: ArgumentHelp("Landmarks file (not yet available).", valueName: "FILE")) var landmarks: String?
+    @Option(help: ArgumentHelp("Landmarks file (trinocular.landmarks/1).", valueName: "FILE")) var landmarks: String?
+    @Option(help: ArgumentHelp("MeasuredValue plan (trinocular.plan/1); needs --landmarks.", valueName: "FILE")) var plan: String?
+    @Option(help: ArgumentHelp("Rig file, for landmarks picked in camera images.", valueName: "PATH")) var rig: String?
     @Flag(help: "Print one JSON document on stdout.") var json = false
 
+    func validate() throws {
+        if plan != nil && landmarks == nil { throw ValidationError("--plan needs --landmarks: a plan measures between named landmarks") }
+    }
+
     func run() throws {
-        if landmarks != nil { throw StageUnavailable(verb: "measure --landmarks") }
         let url = URL(fileURLWithPath: mesh)
         let m: TriangleMesh
         switch url.pathExtension.lowercased() {
@@ -31,6 +44,23 @@ struct Measure: ParsableCommand {
         var volume: Double?, refusal: String?
         do { volume = try m.volume() } catch let e as VolumeRefused { refusal = e.reason }
         let bounds = m.bounds
+        // Landmarks and the plan's measurements.
+        var placed: Landmarks?, measured: [MeasuredValue] = []
+        if let landmarks {
+            let rigFile = try rig.map { try Rig(contentsOf: URL(fileURLWithPath: $0)) }
+            let data: Data
+            do { data = try Data(contentsOf: URL(fileURLWithPath: landmarks)) } catch {
+                throw LandmarkError(file: landmarks, problem: "cannot be read (\(error.localizedDescription))")
+            }
+            placed = try Landmarks(json: data, file: landmarks, mesh: m, rig: rigFile)
+            if let plan {
+                let planData: Data
+                do { planData = try Data(contentsOf: URL(fileURLWithPath: plan)) } catch {
+                    throw PlanError(file: plan, problem: "cannot be read (\(error.localizedDescription))")
+                }
+                measured = try MeasurementPlan(json: planData, file: plan).measure(m, landmarks: placed!, file: plan)
+            }
+        }
         if json {
             var pairs: [(String, JSONValue)] = [
                 ("format", "trinocular.measure/1"), ("units", "mm"),
@@ -44,6 +74,20 @@ struct Measure: ParsableCommand {
             pairs.append(("volumeMm3", volume.map { .number($0) } ?? .null))
             if let refusal { pairs.append(("volumeRefused", .string(refusal))) }
             if let b = bounds { pairs.append(("boundsMm", .object([("min", .numbers([b.min.x, b.min.y, b.min.z])), ("max", .numbers([b.max.x, b.max.y, b.max.z]))]))) }
+            if let placed {
+                pairs.append(("landmarks", .array(placed.landmarks.map { l in
+                    .object([("name", .string(l.name)), ("pointMm", .numbers([l.point.x, l.point.y, l.point.z])),
+                             ("source", .string(l.source)), ("movedMm", .number(l.snapDistance))])
+                })))
+            }
+            if plan != nil {
+                pairs.append(("measurements", .array(measured.map { r in
+                    var fields: [(String, JSONValue)] = [("name", .string(r.name)), ("value", .number(r.value)), ("unit", .string(r.unit)),
+                                                         ("method", .string(r.method))]
+                    if let closed = r.closed { fields.append(("closed", .bool(closed))) }
+                    return .object(fields)
+                })))
+            }
             FileHandle.standardOutput.write(JSONValue.object(pairs).data())
             return
         }
@@ -53,6 +97,20 @@ struct Measure: ParsableCommand {
         if let volume { print("volume    \(fmt(volume, 1)) mm³ (\(fmt(volume / 1000, 2)) mL)") } else { print("volume    refused: the mesh is not closed") }
         if let b = bounds {
             print("bounds    x \(fmt(b.min.x, 1))…\(fmt(b.max.x, 1)), y \(fmt(b.min.y, 1))…\(fmt(b.max.y, 1)), z \(fmt(b.min.z, 1))…\(fmt(b.max.z, 1)) mm")
+        }
+        if let placed {
+            print("landmarks")
+            for l in placed.landmarks {
+                print("  \(l.name): (\(fmt(l.point.x, 2)), \(fmt(l.point.y, 2)), \(fmt(l.point.z, 2))) mm, \(l.source)\(l.snapDistance > 0 ? ", moved \(fmt(l.snapDistance, 2)) mm onto the mesh" : "")")
+            }
+        }
+        if !measured.isEmpty {
+            print("measurements")
+            let width = measured.map(\.name.count).max() ?? 0
+            for r in measured {
+                let closed = r.closed.map { $0 ? " (closed curve)" : " (open curve)" } ?? ""
+                print("  \(r.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(fmt(r.value, 2)) \(r.unit)\(closed)  — \(r.method)")
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Calibration
 import Foundation
+import Metrology
 import Geometry
 import Imaging
 import Pipeline
@@ -57,7 +58,7 @@ enum TrinocularMain {
 
     static func exit(with error: Error) -> Never {
         switch error {
-        case is ImageError, is RigFileError, is CaptureError, is CaptureProblems, is CalibrationInputError, is MeshFileError:
+        case is ImageError, is RigFileError, is CaptureError, is CaptureProblems, is CalibrationInputError, is MeshFileError, is LandmarkError, is PlanError:
             fail("error: \(error)", status: ExitStatus.badInput)
         case let e as CalibrationError:
             // Too few usable views is the folder's fault (bad input); a solver that cannot

@@ -43,4 +43,54 @@ import Testing
         let c = try Run(["measure", bad.path])
         #expect(c.status == 2 && c.stderr.contains("bad.ply") && c.stderr.contains("truncated"))
     }
+
+    /// Landmarks on a 20 mm cube and a plan: exact answers by unfolding the cube.
+    @Test func landmarksAndPlanOnACube() throws {
+        let dir = try TestPaths.temporaryFolder("measure-plan")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let mesh = dir.appendingPathComponent("cube.ply")
+        try Data(PLYMesh.encode(Self.cube(open: false))).write(to: mesh)
+        func write(_ name: String, _ text: String) throws -> String {
+            let url = dir.appendingPathComponent(name); try Data(text.utf8).write(to: url); return url.path
+        }
+        let landmarks = try write("landmarks.json", """
+            {"format": "trinocular.landmarks/1", "landmarks": [
+              {"name": "a", "point": [0, 10, 2]}, {"name": "b", "point": [20, 10, 3.5]},
+              {"name": "p", "point": [0, 5, 10]}, {"name": "q", "point": [20, 5, 10]}, {"name": "r", "point": [10, -0.5, 10]}]}
+            """)
+        let plan = try write("plan.json", """
+            {"format": "trinocular.plan/1", "measurements": [
+              {"name": "straight", "type": "distance", "from": "a", "to": "b"},
+              {"name": "over the bottom", "type": "geodesic", "from": "a", "to": "b"},
+              {"name": "girth", "type": "contour", "through": ["p", "q", "r"]},
+              {"name": "girth by normal", "type": "contour", "through": ["p"], "normal": [0, 0, 1]}]}
+            """)
+        let run = try Run(["measure", mesh.path, "--landmarks", landmarks, "--plan", plan, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let j = try JSONValue.parse(Data(run.stdout.utf8))
+        let values = Dictionary(uniqueKeysWithValues: (j["measurements"]?.array ?? []).map { ($0["name"]?.string ?? "", $0["value"]?.number ?? .nan) })
+        // a and b on opposite faces at heights 2 and 3.5: unfolded over the bottom, 2 + 20 + 3.5.
+        #expect(abs((values["straight"] ?? 0) - (400 + 2.25).squareRoot()) < 1e-9)
+        #expect(abs((values["over the bottom"] ?? 0) - 25.5) < 1e-6, "\(values)")
+        #expect(abs((values["girth"] ?? 0) - 80) < 1e-9 && abs((values["girth by normal"] ?? 0) - 80) < 1e-9, "\(values)")
+        // r was 0.5 mm off the cube: moved onto it.
+        let r = j["landmarks"]?.array?.first { $0["name"]?.string == "r" }
+        #expect(abs((r?["movedMm"]?.number ?? 0) - 0.5) < 1e-9)
+        let table = try Run(["measure", mesh.path, "--landmarks", landmarks, "--plan", plan])
+        #expect(table.status == 0 && table.stdout.contains("girth") && table.stdout.contains("80.00 mm (closed curve)"), "\(table.stdout)")
+
+        // Bad input names the landmark (exit 2).
+        let unknown = try write("unknown.json", """
+            {"format": "trinocular.plan/1", "measurements": [{"name": "x", "type": "distance", "from": "a", "to": "nose"}]}
+            """)
+        let u = try Run(["measure", mesh.path, "--landmarks", landmarks, "--plan", unknown])
+        #expect(u.status == 2 && u.stderr.contains("'nose'") && u.stderr.contains("unknown.json"), "\(u.stderr)")
+        let off = try write("off.json", """
+            {"format": "trinocular.landmarks/1", "landmarks": [{"name": "far", "point": [50, 50, 50]}]}
+            """)
+        let o = try Run(["measure", mesh.path, "--landmarks", off])
+        #expect(o.status == 2 && o.stderr.contains("'far'") && o.stderr.contains("off the mesh"), "\(o.stderr)")
+        let n = try Run(["measure", mesh.path, "--plan", plan])
+        #expect(n.status == 2 && n.stderr.contains("--landmarks"), "\(n.stderr)")
+    }
 }
