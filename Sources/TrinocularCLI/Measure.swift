@@ -3,6 +3,7 @@ import Foundation
 import Geometry
 import Interchange
 import Metrology
+import Pipeline
 import Surface
 
 /// `trinocular measure MESH`: area, closedness, volume (closed meshes only), bounds.
@@ -26,10 +27,12 @@ struct Measure: ParsableCommand {
     @Option(help: ArgumentHelp("Landmarks file (trinocular.landmarks/1).", valueName: "FILE")) var landmarks: String?
     @Option(help: ArgumentHelp("MeasuredValue plan (trinocular.plan/1); needs --landmarks.", valueName: "FILE")) var plan: String?
     @Option(help: ArgumentHelp("Rig file, for landmarks picked in camera images.", valueName: "PATH")) var rig: String?
+    @Option(help: ArgumentHelp("Also write each measurement's path or curve as an OBJ polyline (measurement-01.obj, …) in this folder, for display.", valueName: "DIR")) var paths: String?
     @Flag(help: "Print one JSON document on stdout.") var json = false
 
     func validate() throws {
         if plan != nil && landmarks == nil { throw ValidationError("--plan needs --landmarks: a plan measures between named landmarks") }
+        if paths != nil && plan == nil { throw ValidationError("--paths needs --plan: it writes the plan's paths") }
     }
 
     func run() throws {
@@ -60,6 +63,26 @@ struct Measure: ParsableCommand {
                 }
                 measured = try MeasurementPlan(json: planData, file: plan).measure(m, landmarks: placed!, file: plan)
             }
+        }
+        if let paths, !measured.isEmpty {
+            // Numbered files (the measurement names are the user's and stay out of file
+            // names); each names its measurement in a comment. Written all at once.
+            var files: [(String, [UInt8])] = []
+            for (i, r) in measured.enumerated() {
+                let name = String(r.name.map { $0.isNewline ? " " : $0 })
+                var text = "# Trinocular \(TrinocularVersion.string): \(name), \(fmt(r.value, 3)) \(r.unit), mm\n"
+                for p in r.path { text += "v \(p.x) \(p.y) \(p.z)\n" }
+                let n = r.path.count
+                if n >= 2 {
+                    var indices: [String] = (1...n).map { String($0) }
+                    if r.closed == true { indices.append("1") }
+                    text += "l " + indices.joined(separator: " ") + "\n"
+                }
+                files.append((String(format: "measurement-%02d.obj", i + 1), Array(text.utf8)))
+            }
+            let url = URL(fileURLWithPath: paths).standardizedFileURL
+            try OutputFolder.check(url, files: files.map(\.0), force: false)
+            try OutputFolder.write(files, to: url)
         }
         if json {
             var pairs: [(String, JSONValue)] = [

@@ -76,7 +76,14 @@ import Testing
         // r was 0.5 mm off the cube: moved onto it.
         let r = j["landmarks"]?.array?.first { $0["name"]?.string == "r" }
         #expect(abs((r?["movedMm"]?.number ?? 0) - 0.5) < 1e-9)
-        let table = try Run(["measure", mesh.path, "--landmarks", landmarks, "--plan", plan])
+        let pathsDir = dir.appendingPathComponent("paths")
+        let table = try Run(["measure", mesh.path, "--landmarks", landmarks, "--plan", plan, "--paths", pathsDir.path])
+        // The geodesic as an OBJ polyline: its length is the reported one.
+        let obj = try String(contentsOf: pathsDir.appendingPathComponent("measurement-02.obj"), encoding: .utf8)
+        let vs = obj.split(separator: "\n").filter { $0.hasPrefix("v ") }.map { $0.split(separator: " ").dropFirst().compactMap { Double($0) } }
+        var polyline = 0.0
+        for k in 1..<vs.count { polyline += zip(vs[k], vs[k - 1]).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() }
+        #expect(obj.contains("\nl 1 2") && abs(polyline - 25.5) < 1e-6, "\(obj)")
         #expect(table.status == 0 && table.stdout.contains("girth") && table.stdout.contains("80.00 mm (closed curve)"), "\(table.stdout)")
 
         // Bad input names the landmark (exit 2).
