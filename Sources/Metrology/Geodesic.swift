@@ -105,7 +105,7 @@ extension TriangleMesh {
         }
         // Dijkstra from a (node 0) to b (node 1).
         var distance = [Double](repeating: .infinity, count: position.count), previous = [Int](repeating: -1, count: position.count)
-        var heap = NodeHeap()
+        var heap = MinHeap<Int>()
         distance[0] = 0; heap.push(0, 0)
         while let (d, n) = heap.pop() {
             if d > distance[n] { continue }
@@ -147,7 +147,7 @@ extension TriangleMesh {
     /// Shortest path length along edges between two vertices (Dijkstra), nil if none.
     func edgePathLength(_ edges: HalfEdges, from s: Int32, to t: Int32) -> Double? {
         var distance: [Int32: Double] = [s: 0]
-        var heap = NodeHeap()
+        var heap = MinHeap<Int>()
         heap.push(0, Int(s))
         while let (d, n) = heap.pop() {
             if d > distance[Int32(n)] ?? .infinity { continue }
@@ -158,32 +158,5 @@ extension TriangleMesh {
             }
         }
         return nil
-    }
-}
-
-/// A binary min-heap of (distance, node).
-struct NodeHeap {
-    var items: [(Double, Int)] = []
-    mutating func push(_ d: Double, _ n: Int) {
-        items.append((d, n))
-        var i = items.count - 1
-        while i > 0 { let p = (i - 1) / 2; if items[p].0 <= items[i].0 { break }; items.swapAt(p, i); i = p }
-    }
-    mutating func pop() -> (Double, Int)? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count && items[l].0 < items[m].0 { m = l }
-                if r < items.count && items[r].0 < items[m].0 { m = r }
-                if m == i { break }
-                items.swapAt(i, m); i = m
-            }
-        }
-        return top
     }
 }

@@ -53,11 +53,11 @@ extension TriangleMesh {
         }
         var version = [UInt32](repeating: 0, count: n)
         var alive = [Bool](repeating: true, count: n)
-        var heap = CollapseHeap()
+        var heap = MinHeap<Collapse>()
         func candidate(_ u: Int32, _ v: Int32) {
             let q = quadric[Int(u)].adding(quadric[Int(v)])
             let (target, cost) = q.minimizer(vertices[Int(u)], vertices[Int(v)])
-            heap.push(Collapse(cost: cost, u: u, v: v, versionU: version[Int(u)], versionV: version[Int(v)], target: target))
+            heap.push(cost, Collapse(cost: cost, u: u, v: v, versionU: version[Int(u)], versionV: version[Int(v)], target: target))
         }
         HalfEdges(self).forEachEdge { u, v, _, _ in candidate(u, v) }
         let bound = maximumError * maximumError
@@ -74,7 +74,7 @@ extension TriangleMesh {
             return s
         }
 
-        while liveFaces > targetFaces, let c = heap.pop() {
+        while liveFaces > targetFaces, let (_, c) = heap.pop() {
             guard alive[Int(c.u)], alive[Int(c.v)], version[Int(c.u)] == c.versionU, version[Int(c.v)] == c.versionV else { continue }
             if c.cost > bound { report.stoppedByError = true; break }
             let (u, v) = (c.u, c.v)
@@ -199,37 +199,4 @@ struct Collapse {
     var u: Int32, v: Int32
     var versionU: UInt32, versionV: UInt32
     var target: SIMD3<Double>
-}
-
-/// A binary min-heap of collapses by cost (stale entries are skipped when popped).
-struct CollapseHeap {
-    var items: [Collapse] = []
-
-    mutating func push(_ c: Collapse) {
-        items.append(c)
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            if items[parent].cost <= items[i].cost { break }
-            items.swapAt(parent, i); i = parent
-        }
-    }
-
-    mutating func pop() -> Collapse? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count && items[l].cost < items[m].cost { m = l }
-                if r < items.count && items[r].cost < items[m].cost { m = r }
-                if m == i { break }
-                items.swapAt(i, m); i = m
-            }
-        }
-        return top
-    }
 }
