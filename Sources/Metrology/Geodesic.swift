@@ -6,6 +6,12 @@ import Surface
 /// edges (or vertices), each segment inside one face.
 public struct SurfacePath: Sendable {
     public var points: [SIMD3<Double>]
+    /// The face each segment crosses: `faces[i]` holds the segment from `points[i]` to
+    /// `points[i + 1]`.
+    public var faces: [Int]
+    /// For each point, the mesh edge it lies on (its two vertex indices, lower first), or nil
+    /// for the end points, which lie inside their faces.
+    public var edges: [SIMD2<Int32>?]
     public var length: Double {
         var s = 0.0
         for i in 1..<max(points.count, 1) { s += LinearAlgebra.length(points[i] - points[i - 1]) }
@@ -28,7 +34,7 @@ extension TriangleMesh {
     /// - Returns: nil when the two faces are not connected.
     public func geodesic(from a: SIMD3<Double>, onFace fromFace: Int, to b: SIMD3<Double>, onFace toFace: Int,
                          steinerPoints k: Int = 12) -> SurfacePath? {
-        if fromFace == toFace { return SurfacePath(points: [a, b]) }
+        if fromFace == toFace { return SurfacePath(points: [a, b], faces: [fromFace], edges: [nil, nil]) }
         let edges = HalfEdges(self)
         // An upper bound: the shortest path along edges between the faces' first corners.
         guard let bound = edgePathLength(edges, from: faces[fromFace].x, to: faces[toFace].x) else { return nil }
@@ -105,6 +111,7 @@ extension TriangleMesh {
         }
         // Dijkstra from a (node 0) to b (node 1).
         var distance = [Double](repeating: .infinity, count: position.count), previous = [Int](repeating: -1, count: position.count)
+        var through = [Int](repeating: -1, count: position.count)
         var heap = MinHeap<Int>()
         distance[0] = 0; heap.push(0, 0)
         while let (d, n) = heap.pop() {
@@ -113,7 +120,7 @@ extension TriangleMesh {
             for f in facesOfNode[n] {
                 for m in faceNodes[f] where m != n {
                     let nd = d + length(position[m] - position[n])
-                    if nd < distance[m] { distance[m] = nd; previous[m] = n; heap.push(nd, m) }
+                    if nd < distance[m] { distance[m] = nd; previous[m] = n; through[m] = corridor[f]; heap.push(nd, m) }
                 }
             }
         }
@@ -123,7 +130,7 @@ extension TriangleMesh {
         chain.reverse()
         // Straighten: each point on an edge slides to where its neighbours see it in line.
         var points = chain.map { position[$0] }
-        for _ in 0..<200 {
+        for _ in 0..<20_000 {
             var moved = 0.0
             for i in 1..<(points.count - 1) {
                 let node = chain[i]
@@ -139,9 +146,13 @@ extension TriangleMesh {
                 moved = max(moved, length(q - points[i]))
                 points[i] = q
             }
-            if moved < 1e-9 { break }
+            if moved < 1e-11 { break }
         }
-        return SurfacePath(points: points)
+        let faces = chain.dropFirst().map { through[$0] }
+        let edges: [SIMD2<Int32>?] = chain.map { node in
+            place[node].edge < 0 ? nil : SIMD2(edgeEnds[place[node].edge].0, edgeEnds[place[node].edge].1)
+        }
+        return SurfacePath(points: points, faces: faces, edges: edges)
     }
 
     /// Shortest path length along edges between two vertices (Dijkstra), nil if none.

@@ -19,6 +19,16 @@ public struct Landmarks: Sendable {
         public var snapDistance: Double
         /// "point" or "pick <camera>".
         public var source: String
+
+        /// A landmark at the point of `mesh` nearest `point` (mm).
+        public init(name: String, nearest point: SIMD3<Double>, on mesh: TriangleMesh) {
+            let hit = mesh.closestPoint(to: point)
+            self.init(name: name, point: hit.point, face: hit.face, snapDistance: hit.distance, source: "point")
+        }
+
+        init(name: String, point: SIMD3<Double>, face: Int, snapDistance: Double, source: String) {
+            self.name = name; self.point = point; self.face = face; self.snapDistance = snapDistance; self.source = source
+        }
     }
 
     public var landmarks: [Landmark]

@@ -13,6 +13,12 @@ public struct MeasurementPlan: Sendable {
         /// The length of the mesh's section by the plane through three landmarks, or through
         /// one landmark with a given normal: the curve that passes nearest the first landmark.
         case contour(through: [String], normal: SIMD3<Double>?)
+        /// The area of the region enclosed by a loop of shortest paths through the landmarks
+        /// (the list's last name repeats its first: the loop closes).
+        case area(loop: [String])
+        /// The volume between that region and a base surface fitted to the skin within
+        /// `band` mm outside it (`BaseSurface`).
+        case volume(loop: [String], base: BaseSurface.Model, band: Double)
     }
 
     public struct Item: Sendable {
@@ -49,8 +55,25 @@ public struct MeasurementPlan: Sendable {
                 } else {
                     throw PlanError(file: file, problem: "measurement '\(name)' (contour) needs \"through\": three landmark names, or one and a \"normal\": [x, y, z]")
                 }
+            case "area", "volume":
+                let loop = entry["loop"]?.array?.compactMap(\.string) ?? []
+                guard loop.count >= 4, Set(loop).count >= 3 else {
+                    throw PlanError(file: file, problem: "measurement '\(name)' (\(type)) needs \"loop\": at least three landmark names in order round the region, the first repeated at the end")
+                }
+                guard loop.first == loop.last else {
+                    throw PlanError(file: file, problem: "measurement '\(name)': the loop does not close — it ends at landmark '\(loop.last!)', not at its first landmark '\(loop[0])' (repeat '\(loop[0])' at the end)")
+                }
+                let ring = Array(loop.dropLast())
+                if type == "area" { items.append(Item(name: name, kind: .area(loop: ring))); continue }
+                let baseName = entry["base"]?.string ?? BaseSurface.Model.quadric.rawValue
+                guard let base = BaseSurface.Model(rawValue: baseName) else {
+                    throw PlanError(file: file, problem: "measurement '\(name)': unknown \"base\" '\(baseName)' (quadric or plane)")
+                }
+                let band = entry["band"]?.number ?? 40
+                guard band > 0, band.isFinite else { throw PlanError(file: file, problem: "measurement '\(name)': \"band\" must be a positive number of mm") }
+                items.append(Item(name: name, kind: .volume(loop: ring, base: base, band: band)))
             default:
-                throw PlanError(file: file, problem: "measurement '\(name)': unknown \"type\" '\(type)' (distance, geodesic or contour)")
+                throw PlanError(file: file, problem: "measurement '\(name)': unknown \"type\" '\(type)' (distance, geodesic, contour, area or volume)")
             }
         }
         self.items = items
@@ -88,8 +111,40 @@ extension MeasurementPlan {
             }
             return l
         }
+        var regions: [String: SurfaceRegion] = [:]
+        var normals: [SIMD3<Double>]?
+        func region(_ loop: [String], band: Double, in item: Item) throws -> SurfaceRegion {
+            let key = loop.joined(separator: "\u{1}") + "\u{2}\(band)"
+            if let r = regions[key] { return r }
+            let r: SurfaceRegion
+            do { r = try mesh.region(loop: try loop.map { try landmark($0, in: item) }, band: band) }
+            catch let e as RegionError { throw PlanError(file: file, problem: "measurement '\(item.name)': \(e.problem)") }
+            regions[key] = r
+            return r
+        }
         return try items.map { item in
             switch item.kind {
+            case let .area(loop):
+                let r = try region(loop, band: 20, in: item)
+                return MeasuredValue(name: item.name, value: r.area, unit: "mm²",
+                                     method: "area of the mesh inside the loop of shortest paths (faces cut along it)",
+                                     path: r.boundary + [r.boundary[0]], closed: true)
+            case let .volume(loop, model, band):
+                let r = try region(loop, band: band, in: item)
+                if normals == nil {
+                    var m = mesh
+                    if m.normals == nil { m.recomputeNormals() }
+                    normals = m.normals!.map { normalize(SIMD3<Double>($0)) }
+                }
+                let base: BaseSurface
+                do {
+                    base = try BaseSurface.fit(points: r.surroundingVertices.map { mesh.vertices[Int($0)] },
+                                               normals: r.surroundingVertices.map { normals![Int($0)] }, model: model)
+                } catch let e as RegionError { throw PlanError(file: file, problem: "measurement '\(item.name)': \(e.problem)") }
+                let v = r.volume(against: base)
+                return MeasuredValue(name: item.name, value: v.volume, unit: "mm³",
+                                     method: "between the region and a \(model.rawValue) base fitted to \(base.points) vertices within \(Self.number(band)) mm outside the loop (RMS \(Self.number(base.rms, 3)) mm)",
+                                     path: r.boundary + [r.boundary[0]], closed: true)
             case let .distance(from, to):
                 let a = try landmark(from, in: item), b = try landmark(to, in: item)
                 return MeasuredValue(name: item.name, value: length(b.point - a.point), unit: "mm", method: "straight line between the landmarks", path: [a.point, b.point], closed: nil)
@@ -120,6 +175,8 @@ extension MeasurementPlan {
             }
         }
     }
+
+    static func number(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
 
     static func distance(_ x: SIMD3<Double>, _ curve: SectionCurve) -> Double {
         curve.points.reduce(Double.infinity) { min($0, length($1 - x)) }

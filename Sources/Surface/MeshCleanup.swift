@@ -150,10 +150,12 @@ extension TriangleMesh {
     /// vertex at the loop's centroid, refined and then relaxed as a membrane (each new
     /// vertex at the mean of its neighbours) so the patch spans the hole smoothly rather
     /// than as a flat cone. Larger holes (an open border) are left and reported.
+    /// - Parameter only: when given, only the boundary loops (vertex indices in order) for
+    ///   which it returns true are considered.
     @discardableResult
-    public mutating func fillHoles(maximumPerimeter: Double) -> HoleReport {
+    public mutating func fillHoles(maximumPerimeter: Double, only: (([Int32]) -> Bool)? = nil) -> HoleReport {
         var report = HoleReport()
-        for loop in boundaryLoops() {
+        for loop in boundaryLoops() where only?(loop) ?? true {
             var perimeter = 0.0
             for i in loop.indices {
                 let a = vertices[Int(loop[i])], b = vertices[Int(loop[(i + 1) % loop.count])]

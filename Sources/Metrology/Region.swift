@@ -1,0 +1,237 @@
+import Foundation
+import LinearAlgebra
+import Surface
+
+/// A part of a mesh's surface enclosed by a closed loop of shortest paths between landmarks:
+/// the faces inside the loop, and the parts of the faces it cuts, exactly.
+public struct SurfaceRegion: Sendable {
+    /// One planar piece of the region: a whole face, or the part of a face on the region's
+    /// side of the loop. Counter-clockwise seen from outside, like the mesh's faces.
+    public struct Piece: Sendable {
+        public var points: [SIMD3<Double>]
+        /// `onLoop[k]`: the side from `points[k]` to `points[k + 1]` (cyclically) lies on the
+        /// boundary loop.
+        public var onLoop: [Bool]
+        /// The mesh face it lies in.
+        public var face: Int
+    }
+
+    /// The boundary loop (mm); the last point joins the first.
+    public var boundary: [SIMD3<Double>]
+    public var pieces: [Piece]
+    /// Mesh vertices outside the region within the band given to `region(loop:band:)` of the
+    /// loop: the surrounding skin a base surface is fitted to.
+    public var surroundingVertices: [Int32]
+    /// Area of the region (mm²).
+    public var area: Double
+    /// Length of the boundary loop (mm).
+    public var perimeter: Double
+    /// Faces the loop crosses more than once, counted whole or not at all by their corners
+    /// (normally 0).
+    public var approximatedFaces: Int
+    /// Holes of the mesh inside the loop, closed with membranes before measuring, and the
+    /// area of the patches (mm²): surface the cameras did not see.
+    public var holesFilled: Int
+    public var holeArea: Double
+}
+
+enum LoopSide { case inside, outside, loop }
+
+/// A region that cannot be formed from the landmarks given.
+public struct RegionError: Error, CustomStringConvertible, Equatable {
+    public var problem: String
+    public var description: String { problem }
+}
+
+extension TriangleMesh {
+    /// The region enclosed by the loop through `landmarks` (in order; the last joins the
+    /// first), each side a shortest path on the surface (`geodesic`).
+    ///
+    /// The loop splits the mesh's vertices into sides; the region is the smaller (every side
+    /// but the one with the most vertices). Faces the loop crosses are cut
+    /// along it, so the region's area is exact for the loop.
+    /// - Parameter band: how far outside the loop (mm) `surroundingVertices` reach.
+    /// - Throws: `RegionError` naming the landmarks when two are not joined by any path on
+    ///   the surface, or the loop does not split the mesh.
+    public func region(loop landmarks: [Landmarks.Landmark], band: Double = 40) throws -> SurfaceRegion {
+        let names = landmarks.map { "'\($0.name)'" }.joined(separator: ", ")
+        guard landmarks.count >= 3 else {
+            throw RegionError(problem: "a region's loop needs at least three landmarks, got \(landmarks.count) (\(names))")
+        }
+        // The loop: geodesics between consecutive landmarks.
+        var points: [SIMD3<Double>] = [], segmentFaces: [Int] = [], edgeOf: [SIMD2<Int32>?] = []
+        for i in landmarks.indices {
+            let a = landmarks[i], b = landmarks[(i + 1) % landmarks.count]
+            guard let path = geodesic(from: a.point, onFace: a.face, to: b.point, onFace: b.face) else {
+                throw RegionError(problem: "the loop does not close: no path on the surface joins '\(a.name)' and '\(b.name)' (they are on separate pieces of mesh)")
+            }
+            points += path.points.dropLast(); edgeOf += path.edges.dropLast(); segmentFaces += path.faces
+        }
+        return try regionInside(points: points, segmentFaces: segmentFaces, edgeOf: edgeOf, band: band, names: names, fillingHoles: true)
+    }
+
+    /// Sides, pieces and surroundings of a loop already traced on this mesh. Holes wholly
+    /// inside the region are closed first (membranes) on a copy, so that the region has no gaps.
+    private func regionInside(points: [SIMD3<Double>], segmentFaces: [Int], edgeOf: [SIMD2<Int32>?], band: Double,
+                              names: String, fillingHoles: Bool) throws -> SurfaceRegion {
+        let n = points.count
+        // Edges the loop crosses, and vertices it passes through.
+        var crossed = Set<UInt64>(), onLoopVertex = Set<Int32>()
+        func key(_ u: Int32, _ v: Int32) -> UInt64 { UInt64(UInt32(min(u, v))) << 32 | UInt64(UInt32(max(u, v))) }
+        for (i, e) in edgeOf.enumerated() {
+            guard let e else { continue }
+            crossed.insert(key(e.x, e.y))
+            let a = vertices[Int(e.x)], b = vertices[Int(e.y)], tolerance = 1e-9 * max(length(b - a), 1e-12)
+            if length(points[i] - a) <= tolerance { onLoopVertex.insert(e.x) }
+            if length(points[i] - b) <= tolerance { onLoopVertex.insert(e.y) }
+        }
+        // Sides: vertices joined by edges the loop does not cross.
+        var parent = [Int32](0..<Int32(vertices.count))
+        func find(_ x: Int32) -> Int32 {
+            var r = x
+            while parent[Int(r)] != r { r = parent[Int(r)] }
+            var y = x
+            while parent[Int(y)] != r { let next = parent[Int(y)]; parent[Int(y)] = r; y = next }
+            return r
+        }
+        let edges = HalfEdges(self)
+        var border = [Bool](repeating: false, count: vertices.count)
+        for f in faces {
+            for j in 0..<3 {
+                let u = f[j], v = f[(j + 1) % 3]
+                if edges.count(from: v, to: u) == 0 { border[Int(u)] = true; border[Int(v)] = true }
+                if crossed.contains(key(u, v)) || onLoopVertex.contains(u) || onLoopVertex.contains(v) { continue }
+                let ru = find(u), rv = find(v)
+                if ru != rv { parent[Int(max(ru, rv))] = min(ru, rv) }
+            }
+        }
+        // The sides that touch the loop.
+        var sideSize: [Int32: Int] = [:]
+        for e in edgeOf.compactMap({ $0 }) {
+            for v in [e.x, e.y] where !onLoopVertex.contains(v) { sideSize[find(v)] = 0 }
+        }
+        for v in 0..<Int32(vertices.count) {
+            let r = find(v)
+            guard sideSize[r] != nil else { continue }
+            sideSize[r]! += 1
+        }
+        // The region is every side but the largest: a loop drawn round a breast or a nose
+        // encloses less than the rest of the capture. (Not "the side that does not reach the
+        // mesh's edge": a pinhole inside the region is an edge too.)
+        var inside = Set(sideSize.keys)
+        if let largest = sideSize.max(by: { $0.value < $1.value })?.key { inside.remove(largest) }
+        guard !inside.isEmpty else {
+            throw RegionError(problem: "the loop through \(names) encloses no part of the surface: the mesh is one piece on both sides of it (do two of its paths cross, or does it run off the mesh's edge?). Place the landmarks round the region, inside the reconstructed surface, in order")
+        }
+        func side(_ v: Int32) -> LoopSide { onLoopVertex.contains(v) ? .loop : (inside.contains(find(v)) ? .inside : .outside) }
+
+        // Runs of the loop through each face it crosses.
+        if fillingHoles, border.indices.contains(where: { border[$0] && side(Int32($0)) == .inside }) {
+            var filled = self
+            let report = filled.fillHoles(maximumPerimeter: .infinity, only: { loop in loop.allSatisfy { side($0) != .outside } })
+            var region = try filled.regionInside(points: points, segmentFaces: segmentFaces, edgeOf: edgeOf, band: band,
+                                                 names: names, fillingHoles: false)
+            region.holesFilled = report.filled.count
+            region.holeArea = filled.faces.count > faces.count
+                ? (faces.count..<filled.faces.count).reduce(0.0) { s, i in
+                    let f = filled.faces[i]
+                    return s + 0.5 * length(cross(filled.vertices[Int(f.y)] - filled.vertices[Int(f.x)], filled.vertices[Int(f.z)] - filled.vertices[Int(f.x)]))
+                } : 0
+            return region
+        }
+        guard let start = (0..<n).first(where: { segmentFaces[$0] != segmentFaces[($0 + n - 1) % n] }) else {
+            throw RegionError(problem: "the loop through \(names) lies inside one face of the mesh; it encloses too little to measure")
+        }
+        var runs: [Int: [[SIMD3<Double>]]] = [:]
+        var i = start
+        repeat {
+            let f = segmentFaces[i]
+            var run = [points[i]]
+            while segmentFaces[i] == f, run.count == 1 || i != start {
+                run.append(points[(i + 1) % n]); i = (i + 1) % n
+                if i == start { break }
+            }
+            runs[f, default: []].append(run)
+        } while i != start
+
+        var pieces: [SurfaceRegion.Piece] = []
+        var approximated = 0
+        for (index, f) in faces.enumerated() {
+            let corners = [f.x, f.y, f.z], sides = corners.map(side)
+            if let faceRuns = runs[index] {
+                if faceRuns.count == 1, var piece = cut(corners, sides, along: faceRuns[0]) {
+                    piece.face = index; pieces.append(piece)
+                } else {
+                    approximated += 1
+                    if sides.filter({ $0 == .inside }).count >= 2 {
+                        pieces.append(.init(points: corners.map { vertices[Int($0)] }, onLoop: [false, false, false], face: index))
+                    }
+                }
+            } else if sides.contains(.inside), !sides.contains(.outside) {
+                pieces.append(.init(points: corners.map { vertices[Int($0)] }, onLoop: [false, false, false], face: index))
+            }
+        }
+        var area = 0.0
+        for p in pieces { area += length(Self.vectorArea(p.points)) }
+        var perimeter = 0.0
+        for k in 0..<n { perimeter += length(points[(k + 1) % n] - points[k]) }
+
+        // The surrounding skin: outside vertices within `band` of the loop.
+        let cell = max(band, 1e-3)
+        var grid: [SIMD3<Int32>: [Int]] = [:]
+        for (k, p) in points.enumerated() { grid[SIMD3<Int32>((p / cell).rounded(.down)), default: []].append(k) }
+        var surrounding: [Int32] = []
+        for v in 0..<Int32(vertices.count) where !border[Int(v)] && side(v) == .outside {
+            let x = vertices[Int(v)], c = SIMD3<Int32>((x / cell).rounded(.down))
+            var near = false
+            search: for dz in -1...1 { for dy in -1...1 { for dx in -1...1 {
+                for k in grid[c &+ SIMD3(Int32(dx), Int32(dy), Int32(dz))] ?? [] where length(points[k] - x) <= band {
+                    near = true; break search
+                }
+            } } }
+            if near { surrounding.append(v) }
+        }
+        return SurfaceRegion(boundary: points, pieces: pieces, surroundingVertices: surrounding,
+                             area: area, perimeter: perimeter, approximatedFaces: approximated, holesFilled: 0, holeArea: 0)
+    }
+
+    /// The part of a triangle on the inside of one run of the loop through it.
+    private func cut(_ corners: [Int32], _ sides: [LoopSide], along run: [SIMD3<Double>]) -> SurfaceRegion.Piece? {
+        let c = corners.map { vertices[Int($0)] }
+        // Position along the triangle's boundary: side j (corner j to j + 1) at fraction t → j + t.
+        func position(_ x: SIMD3<Double>) -> Double {
+            var best = (distance: Double.infinity, s: 0.0)
+            for j in 0..<3 {
+                let a = c[j], d = c[(j + 1) % 3] - a
+                let t = min(max(dot(x - a, d) / max(dot(d, d), 1e-300), 0), 1)
+                let e = length(a + t * d - x)
+                if e < best.distance { best = (e, (Double(j) + t).truncatingRemainder(dividingBy: 3)) }
+            }
+            return best.s
+        }
+        func forward(_ a: Double, _ b: Double) -> Double { let d = b - a; return d < 0 ? d + 3 : d }
+        let s0 = position(run[0]), s1 = position(run[run.count - 1])
+        guard abs(s0 - s1) > 1e-12 else { return nil }
+        /// Corners met going forward (the faces' orientation) from boundary position a to b.
+        func arc(_ a: Double, _ b: Double) -> [Int] {
+            (0..<3).filter { k in let f = forward(a, Double(k)); return f > 0 && f < forward(a, b) }
+                .sorted { forward(a, Double($0)) < forward(a, Double($1)) }
+        }
+        let arcA = arc(s1, s0), arcB = arc(s0, s1)
+        let useA: Bool
+        if arcA.contains(where: { sides[$0] == .inside }) { useA = true }
+        else if arcA.contains(where: { sides[$0] == .outside }) { useA = false }
+        else { useA = !arcB.contains(where: { sides[$0] == .inside }) }
+        let chord = useA ? run : run.reversed()
+        let tail = (useA ? arcA : arcB).map { c[$0] }
+        return .init(points: chord + tail,
+                     onLoop: Array(repeating: true, count: chord.count - 1) + Array(repeating: false, count: tail.count + 1), face: -1)
+    }
+
+    /// Half the sum of the cross products round a planar polygon: its normal times its area.
+    static func vectorArea(_ p: [SIMD3<Double>]) -> SIMD3<Double> {
+        var s = SIMD3<Double>.zero
+        for k in 1..<(p.count - 1) { s += cross(p[k] - p[0], p[k + 1] - p[0]) }
+        return 0.5 * s
+    }
+}
