@@ -31,11 +31,12 @@ extension TriangleMesh {
     /// shortening. Vertices are not nodes, so every inner point can slide. The result is a
     /// locally shortest path; measured 6e-6 from the exact geodesic of a polygonal tube
     /// (which unrolls into a plane) and +0.08 % from the great circle on a meshed sphere.
+    /// `edges`: this mesh's `HalfEdges`, when the caller has them (several paths on one mesh).
     /// - Returns: nil when the two faces are not connected.
     public func geodesic(from a: SIMD3<Double>, onFace fromFace: Int, to b: SIMD3<Double>, onFace toFace: Int,
-                         steinerPoints k: Int = 12) -> SurfacePath? {
+                         steinerPoints k: Int = 12, edges given: HalfEdges? = nil) -> SurfacePath? {
         if fromFace == toFace { return SurfacePath(points: [a, b], faces: [fromFace], edges: [nil, nil]) }
-        let edges = HalfEdges(self)
+        let edges = given ?? HalfEdges(self)
         // An upper bound: the shortest path along edges between the faces' first corners.
         guard let bound = edgePathLength(edges, from: faces[fromFace].x, to: faces[toFace].x) else { return nil }
         let limit = bound + length(a - vertices[Int(faces[fromFace].x)]) + length(b - vertices[Int(faces[toFace].x)])

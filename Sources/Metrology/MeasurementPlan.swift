@@ -12,7 +12,7 @@ public struct MeasurementPlan: Sendable {
         case geodesic(from: String, to: String)
         /// The length of the mesh's section by the plane through three landmarks, or through
         /// one landmark with a given normal: the curve that passes nearest the first landmark.
-        case contour(through: [String], normal: SIMD3<Double>?)
+        case contour(through: [String], normal: SIMD3<Double>?, between: (String, String)? = nil)
         /// The area of the region enclosed by a loop of shortest paths through the landmarks
         /// (the list's last name repeats its first: the loop closes).
         case area(loop: [String])
@@ -48,10 +48,15 @@ public struct MeasurementPlan: Sendable {
             case "contour":
                 let through = entry["through"]?.array?.compactMap(\.string) ?? []
                 let normal = entry["normal"]?.array?.compactMap(\.number)
+                var between: (String, String)?
+                if let from = entry["from"]?.string, let to = entry["to"]?.string { between = (from, to) }
+                else if entry["from"] != nil || entry["to"] != nil {
+                    throw PlanError(file: file, problem: "measurement '\(name)' (contour): \"from\" and \"to\" go together (the piece of the curve between two landmarks)")
+                }
                 if through.count == 3, normal == nil {
-                    items.append(Item(name: name, kind: .contour(through: through, normal: nil)))
+                    items.append(Item(name: name, kind: .contour(through: through, normal: nil, between: between)))
                 } else if through.count == 1, let n = normal, n.count == 3, n.contains(where: { $0 != 0 }) {
-                    items.append(Item(name: name, kind: .contour(through: through, normal: SIMD3(n[0], n[1], n[2]))))
+                    items.append(Item(name: name, kind: .contour(through: through, normal: SIMD3(n[0], n[1], n[2]), between: between)))
                 } else {
                     throw PlanError(file: file, problem: "measurement '\(name)' (contour) needs \"through\": three landmark names, or one and a \"normal\": [x, y, z]")
                 }
@@ -90,6 +95,34 @@ public struct MeasuredValue: Sendable {
     public var path: [SIMD3<Double>]
     /// For contours: whether the curve closes.
     public var closed: Bool?
+    /// For volumes: the region's area and the part of it filled over holes (mm²).
+    var regionArea: (Double, Double)? = nil
+    /// Estimated standard error (same unit as `value`) and how it was estimated.
+    public var uncertainty: Double = 0
+    public var uncertaintyMethod: String = ""
+}
+
+/// What a value's uncertainty is estimated from.
+public struct ErrorModel: Sendable {
+    /// The surface's error along its normal, mm (default 0.15 mm: the surface repeatability
+    /// published for clinical 3D systems, VECTRA XT 0.15 ± 0.15 mm).
+    public var surfaceNoise: Double
+    /// The calibration's relative scale error (a distance's RMS error over its length;
+    /// `calibrate` writes distanceErrorMm over distanceErrorSpanMm in the rig file), or 0
+    /// when unknown.
+    public var relativeScale: Double
+    public init(surfaceNoise: Double = 0.15, relativeScale: Double = 0) {
+        self.surfaceNoise = surfaceNoise; self.relativeScale = relativeScale
+    }
+
+    /// Combines a scale term (value × power × relative scale) with independent others.
+    func combine(_ value: Double, power: Double, _ others: [Double]) -> Double {
+        let s = power * relativeScale * abs(value)
+        return (s * s + others.reduce(0) { $0 + $1 * $1 }).squareRoot()
+    }
+    var scaleNote: String {
+        relativeScale > 0 ? "calibration scale \(String(format: "%.3f", relativeScale * 100)) %" : "calibration scale error unknown (not counted)"
+    }
 }
 
 /// A plan that cannot be used as given.
@@ -104,7 +137,7 @@ extension MeasurementPlan {
     /// Measures every item on `mesh` with `landmarks`.
     /// - Throws: `PlanError` naming the measurement when a landmark is unknown, three
     ///   landmarks are in line, or no path or curve exists.
-    public func measure(_ mesh: TriangleMesh, landmarks: Landmarks, file: String) throws -> [MeasuredValue] {
+    public func measure(_ mesh: TriangleMesh, landmarks: Landmarks, file: String, errors: ErrorModel = ErrorModel()) throws -> [MeasuredValue] {
         func landmark(_ name: String, in item: Item) throws -> Landmarks.Landmark {
             guard let l = landmarks.landmarks.first(where: { $0.name == name }) else {
                 throw PlanError(file: file, problem: "measurement '\(item.name)' names landmark '\(name)', which the landmarks file does not have (it has \(landmarks.landmarks.map(\.name).joined(separator: ", ")))")
@@ -112,7 +145,6 @@ extension MeasurementPlan {
             return l
         }
         var regions: [String: SurfaceRegion] = [:]
-        var normals: [SIMD3<Double>]?
         func region(_ loop: [String], band: Double, in item: Item) throws -> SurfaceRegion {
             let key = loop.joined(separator: "\u{1}") + "\u{2}\(band)"
             if let r = regions[key] { return r }
@@ -122,29 +154,50 @@ extension MeasurementPlan {
             regions[key] = r
             return r
         }
+        let sn = errors.surfaceNoise
         return try items.map { item in
+            var value = try measureOne(item)
+            let v = value.value
+            switch item.kind {
+            case .distance:
+                value.uncertainty = errors.combine(v, power: 1, [sn * 2.0.squareRoot()])
+                value.uncertaintyMethod = "both ends off by the surface error (\(sn) mm), \(errors.scaleNote)"
+            case .geodesic:
+                value.uncertainty = errors.combine(v, power: 1, [sn * 2.0.squareRoot(), 0.001 * v])
+                value.uncertaintyMethod = "both ends off by the surface error (\(sn) mm), path method within 0.1 %, \(errors.scaleNote)"
+            case .contour:
+                let turning = value.closed == true ? 2 * Double.pi : 2
+                value.uncertainty = errors.combine(v, power: 1, [turning * sn])
+                value.uncertaintyMethod = "the curve moved by the surface error (\(sn) mm) changes its length by up to its turning × that, \(errors.scaleNote)"
+            case .area:
+                let perimeter = value.path.count > 1 ? zip(value.path, value.path.dropFirst()).reduce(0.0) { $0 + length($1.1 - $1.0) } : 0
+                value.uncertainty = errors.combine(v, power: 2, [perimeter * sn])
+                value.uncertaintyMethod = "the boundary moved by the surface error (\(sn) mm) along its length, \(errors.scaleNote)"
+            case .volume:
+                let (area, holes) = value.regionArea ?? (0, 0)
+                value.uncertainty = errors.combine(v, power: 3, [area * sn, holes * 1.0])
+                value.uncertaintyMethod = "the surface shifted by its error (\(sn) mm) over the region's area; unseen (membrane-filled) area × 1 mm; \(errors.scaleNote)"
+            }
+            return value
+        }
+        func measureOne(_ item: Item) throws -> MeasuredValue {
             switch item.kind {
             case let .area(loop):
-                let r = try region(loop, band: 20, in: item)
+                let r = try region(loop, band: 40, in: item)
                 return MeasuredValue(name: item.name, value: r.area, unit: "mm²",
                                      method: "area of the mesh inside the loop of shortest paths (faces cut along it)",
                                      path: r.boundary + [r.boundary[0]], closed: true)
             case let .volume(loop, model, band):
                 let r = try region(loop, band: band, in: item)
-                if normals == nil {
-                    var m = mesh
-                    if m.normals == nil { m.recomputeNormals() }
-                    normals = m.normals!.map { normalize(SIMD3<Double>($0)) }
-                }
                 let base: BaseSurface
                 do {
-                    base = try BaseSurface.fit(points: r.surroundingVertices.map { mesh.vertices[Int($0)] },
-                                               normals: r.surroundingVertices.map { normals![Int($0)] }, model: model)
+                    base = try BaseSurface.fit(points: r.surroundingPoints,
+                                               normals: r.surroundingNormals, model: model)
                 } catch let e as RegionError { throw PlanError(file: file, problem: "measurement '\(item.name)': \(e.problem)") }
                 let v = r.volume(against: base)
                 return MeasuredValue(name: item.name, value: v.volume, unit: "mm³",
-                                     method: "between the region and a \(model.rawValue) base fitted to \(base.points) vertices within \(Self.number(band)) mm outside the loop (RMS \(Self.number(base.rms, 3)) mm)",
-                                     path: r.boundary + [r.boundary[0]], closed: true)
+                                     method: "between the region and a \(model.rawValue) base fitted to \(base.points) vertices within \(Self.number(band)) mm outside the loop (RMS \(Self.number(base.rms, 3)) mm)" + (r.holesFilled > 0 ? "; \(r.holesFilled) hole(s) inside, \(Self.number(r.holeArea, 0)) mm², spanned by membranes" : ""),
+                                     path: r.boundary + [r.boundary[0]], closed: true, regionArea: (r.area, r.holeArea))
             case let .distance(from, to):
                 let a = try landmark(from, in: item), b = try landmark(to, in: item)
                 return MeasuredValue(name: item.name, value: length(b.point - a.point), unit: "mm", method: "straight line between the landmarks", path: [a.point, b.point], closed: nil)
@@ -154,7 +207,7 @@ extension MeasurementPlan {
                     throw PlanError(file: file, problem: "measurement '\(item.name)': no path on the surface joins '\(from)' and '\(to)' (separate pieces of mesh)")
                 }
                 return MeasuredValue(name: item.name, value: path.length, unit: "mm", method: "shortest path on the mesh (edge-point graph, straightened)", path: path.points, closed: nil)
-            case let .contour(through, normal):
+            case let .contour(through, normal, between):
                 let points = try through.map { try landmark($0, in: item).point }
                 let plane: Plane
                 if let normal {
@@ -168,6 +221,16 @@ extension MeasurementPlan {
                 let curves = mesh.section(by: plane)
                 guard let nearest = curves.min(by: { Self.distance(points[0], $0) < Self.distance(points[0], $1) }) else {
                     throw PlanError(file: file, problem: "measurement '\(item.name)': the plane does not cut the mesh")
+                }
+                if let (from, to) = between {
+                    let a = try landmark(from, in: item).point, b = try landmark(to, in: item).point
+                    guard let curve = curves.first(where: { Self.distance(a, $0) < 3 && Self.distance(b, $0) < 3 }) else {
+                        throw PlanError(file: file, problem: "measurement '\(item.name)': no one piece of the section passes within 3 mm of both '\(from)' and '\(to)' (a hole or the mesh's edge lies between them, or they are off the plane)")
+                    }
+                    let piece = curve.piece(between: a, and: b)
+                    return MeasuredValue(name: item.name, value: piece.length, unit: "mm",
+                                         method: "length of the mesh's section by the plane between the points nearest '\(from)' and '\(to)'",
+                                         path: piece.points, closed: false)
                 }
                 return MeasuredValue(name: item.name, value: nearest.length, unit: "mm",
                                    method: "length of the mesh's section by the plane, the curve nearest '\(through[0])'",

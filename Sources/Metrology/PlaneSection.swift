@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 import Surface
 
 /// A plane in mm: the points x with normal·(x − point) = 0.
@@ -102,5 +103,30 @@ extension TriangleMesh {
 
     private func curve(_ chain: (indices: [Int], closed: Bool), _ points: [SIMD3<Double>]) -> SectionCurve {
         SectionCurve(points: chain.indices.map { points[$0] }, isClosed: chain.closed)
+    }
+}
+
+extension SectionCurve {
+    /// The part of the curve between its points nearest `a` and `b` (on a closed curve, the
+    /// shorter way round), as an open curve.
+    public func piece(between a: SIMD3<Double>, and b: SIMD3<Double>) -> SectionCurve {
+        let ext = isClosed ? points + [points[0]] : points
+        func nearest(_ x: SIMD3<Double>) -> (index: Int, point: SIMD3<Double>) {
+            var best = (index: 0, point: ext[0], d: Double.infinity)
+            for i in 0..<(ext.count - 1) {
+                let p = ext[i], d = ext[i + 1] - p, l2 = LinearAlgebra.dot(d, d)
+                let t = l2 > 0 ? min(max(LinearAlgebra.dot(x - p, d) / l2, 0), 1) : 0
+                let q = p + t * d, e = LinearAlgebra.length(q - x)
+                if e < best.d { best = (i, q, e) }
+            }
+            return (best.index, best.point)
+        }
+        var (i, p) = nearest(a), (j, q) = nearest(b)
+        if i > j || (i == j && LinearAlgebra.length(p - ext[i]) > LinearAlgebra.length(q - ext[i])) { swap(&i, &j); swap(&p, &q) }
+        let inner = i < j ? Array(ext[(i + 1)...j]) : []
+        let forward = SectionCurve(points: [p] + inner + [q], isClosed: false)
+        guard isClosed else { return forward }
+        let around = SectionCurve(points: [q] + Array(ext[(j + 1)...]) + (i >= 1 ? Array(ext[1...i]) : []) + [p], isClosed: false)
+        return around.length < forward.length ? around : forward
     }
 }

@@ -19,9 +19,11 @@ public struct SurfaceRegion: Sendable {
     /// The boundary loop (mm); the last point joins the first.
     public var boundary: [SIMD3<Double>]
     public var pieces: [Piece]
-    /// Mesh vertices outside the region within the band given to `region(loop:band:)` of the
-    /// loop: the surrounding skin a base surface is fitted to.
-    public var surroundingVertices: [Int32]
+    /// Measured mesh vertices (not hole patches) outside the region within the band given to
+    /// `region(loop:band:)` of the loop, and their unit normals: the skin round the region,
+    /// which a base surface is fitted to.
+    public var surroundingPoints: [SIMD3<Double>]
+    public var surroundingNormals: [SIMD3<Double>]
     /// Area of the region (mm²).
     public var area: Double
     /// Length of the boundary loop (mm).
@@ -29,8 +31,8 @@ public struct SurfaceRegion: Sendable {
     /// Faces the loop crosses more than once, counted whole or not at all by their corners
     /// (normally 0).
     public var approximatedFaces: Int
-    /// Holes of the mesh inside the loop, closed with membranes before measuring, and the
-    /// area of the patches (mm²): surface the cameras did not see.
+    /// Holes of the mesh inside the loop (closed with membranes before the loop is traced),
+    /// and the area of their patches inside it (mm²): surface the cameras did not see.
     public var holesFilled: Int
     public var holeArea: Double
 }
@@ -55,25 +57,48 @@ extension TriangleMesh {
     ///   the surface, or the loop does not split the mesh.
     public func region(loop landmarks: [Landmarks.Landmark], band: Double = 40) throws -> SurfaceRegion {
         let names = landmarks.map { "'\($0.name)'" }.joined(separator: ", ")
+        // Holes inside the mesh (every boundary loop but the longest, the mesh's edge) are
+        // closed first: a path would hug a hole's rim, and a region with a hole in it would
+        // lose what the cameras did not see. New faces are appended, so landmarks' faces hold.
+        let loops = boundaryLoops()
+        if loops.count > 1 {
+            func perimeter(_ loop: [Int32]) -> Double {
+                loop.indices.reduce(0.0) { $0 + length(vertices[Int(loop[($1 + 1) % loop.count])] - vertices[Int(loop[$1])]) }
+            }
+            let longest = loops.map(perimeter).max() ?? 0
+            var filled = self
+            filled.fillHoles(maximumPerimeter: .infinity, only: { perimeter($0) < longest })
+            var region = try filled.tracedRegion(landmarks, band: band, names: names, measuredVertices: vertices.count)
+            var holeArea = 0.0, holeFaces = Set<Int>()
+            for p in region.pieces where p.face >= faces.count { holeArea += length(Self.vectorArea(p.points)); holeFaces.insert(p.face) }
+            region.holeArea = holeArea
+            region.holesFilled = holeFaces.isEmpty ? 0 : filled.components(amongFaces: Array(holeFaces))
+            return region
+        }
+        return try tracedRegion(landmarks, band: band, names: names, measuredVertices: vertices.count)
+    }
+
+    private func tracedRegion(_ landmarks: [Landmarks.Landmark], band: Double, names: String, measuredVertices: Int) throws -> SurfaceRegion {
         guard landmarks.count >= 3 else {
             throw RegionError(problem: "a region's loop needs at least three landmarks, got \(landmarks.count) (\(names))")
         }
         // The loop: geodesics between consecutive landmarks.
         var points: [SIMD3<Double>] = [], segmentFaces: [Int] = [], edgeOf: [SIMD2<Int32>?] = []
+        let edges = HalfEdges(self)
         for i in landmarks.indices {
             let a = landmarks[i], b = landmarks[(i + 1) % landmarks.count]
-            guard let path = geodesic(from: a.point, onFace: a.face, to: b.point, onFace: b.face) else {
+            guard let path = geodesic(from: a.point, onFace: a.face, to: b.point, onFace: b.face, edges: edges) else {
                 throw RegionError(problem: "the loop does not close: no path on the surface joins '\(a.name)' and '\(b.name)' (they are on separate pieces of mesh)")
             }
             points += path.points.dropLast(); edgeOf += path.edges.dropLast(); segmentFaces += path.faces
         }
-        return try regionInside(points: points, segmentFaces: segmentFaces, edgeOf: edgeOf, band: band, names: names, fillingHoles: true)
+        return try regionInside(points: points, segmentFaces: segmentFaces, edgeOf: edgeOf, band: band, names: names,
+                                measuredVertices: measuredVertices, edges: edges)
     }
 
-    /// Sides, pieces and surroundings of a loop already traced on this mesh. Holes wholly
-    /// inside the region are closed first (membranes) on a copy, so that the region has no gaps.
+    /// Sides, pieces and surroundings of a loop already traced on this mesh.
     private func regionInside(points: [SIMD3<Double>], segmentFaces: [Int], edgeOf: [SIMD2<Int32>?], band: Double,
-                              names: String, fillingHoles: Bool) throws -> SurfaceRegion {
+                              names: String, measuredVertices: Int, edges: HalfEdges) throws -> SurfaceRegion {
         let n = points.count
         // Edges the loop crosses, and vertices it passes through.
         var crossed = Set<UInt64>(), onLoopVertex = Set<Int32>()
@@ -94,7 +119,6 @@ extension TriangleMesh {
             while parent[Int(y)] != r { let next = parent[Int(y)]; parent[Int(y)] = r; y = next }
             return r
         }
-        let edges = HalfEdges(self)
         var border = [Bool](repeating: false, count: vertices.count)
         for f in faces {
             for j in 0..<3 {
@@ -126,19 +150,6 @@ extension TriangleMesh {
         func side(_ v: Int32) -> LoopSide { onLoopVertex.contains(v) ? .loop : (inside.contains(find(v)) ? .inside : .outside) }
 
         // Runs of the loop through each face it crosses.
-        if fillingHoles, border.indices.contains(where: { border[$0] && side(Int32($0)) == .inside }) {
-            var filled = self
-            let report = filled.fillHoles(maximumPerimeter: .infinity, only: { loop in loop.allSatisfy { side($0) != .outside } })
-            var region = try filled.regionInside(points: points, segmentFaces: segmentFaces, edgeOf: edgeOf, band: band,
-                                                 names: names, fillingHoles: false)
-            region.holesFilled = report.filled.count
-            region.holeArea = filled.faces.count > faces.count
-                ? (faces.count..<filled.faces.count).reduce(0.0) { s, i in
-                    let f = filled.faces[i]
-                    return s + 0.5 * length(cross(filled.vertices[Int(f.y)] - filled.vertices[Int(f.x)], filled.vertices[Int(f.z)] - filled.vertices[Int(f.x)]))
-                } : 0
-            return region
-        }
         guard let start = (0..<n).first(where: { segmentFaces[$0] != segmentFaces[($0 + n - 1) % n] }) else {
             throw RegionError(problem: "the loop through \(names) lies inside one face of the mesh; it encloses too little to measure")
         }
@@ -181,7 +192,7 @@ extension TriangleMesh {
         var grid: [SIMD3<Int32>: [Int]] = [:]
         for (k, p) in points.enumerated() { grid[SIMD3<Int32>((p / cell).rounded(.down)), default: []].append(k) }
         var surrounding: [Int32] = []
-        for v in 0..<Int32(vertices.count) where !border[Int(v)] && side(v) == .outside {
+        for v in 0..<Int32(measuredVertices) where !border[Int(v)] && side(v) == .outside {
             let x = vertices[Int(v)], c = SIMD3<Int32>((x / cell).rounded(.down))
             var near = false
             search: for dz in -1...1 { for dy in -1...1 { for dx in -1...1 {
@@ -191,8 +202,34 @@ extension TriangleMesh {
             } } }
             if near { surrounding.append(v) }
         }
-        return SurfaceRegion(boundary: points, pieces: pieces, surroundingVertices: surrounding,
+        var normalSum = [SIMD3<Double>](repeating: .zero, count: vertices.count)
+        var wanted = [Bool](repeating: false, count: vertices.count)
+        for v in surrounding { wanted[Int(v)] = true }
+        for f in faces where wanted[Int(f.x)] || wanted[Int(f.y)] || wanted[Int(f.z)] {
+            let n = cross(vertices[Int(f.y)] - vertices[Int(f.x)], vertices[Int(f.z)] - vertices[Int(f.x)])
+            for v in [f.x, f.y, f.z] where wanted[Int(v)] { normalSum[Int(v)] += n }
+        }
+        return SurfaceRegion(boundary: points, pieces: pieces,
+                             surroundingPoints: surrounding.map { vertices[Int($0)] },
+                             surroundingNormals: surrounding.map { normalize(normalSum[Int($0)]) },
                              area: area, perimeter: perimeter, approximatedFaces: approximated, holesFilled: 0, holeArea: 0)
+    }
+
+    /// How many edge-connected groups the given faces form (hole patches).
+    func components(amongFaces list: [Int]) -> Int {
+        let set = Set(list)
+        var parent: [Int: Int] = [:]
+        for f in list { parent[f] = f }
+        func find(_ x: Int) -> Int { var r = x; while parent[r]! != r { r = parent[r]! }; return r }
+        var byEdge: [UInt64: Int] = [:]
+        for f in list {
+            let t = faces[f]
+            for j in 0..<3 {
+                let u = t[j], v = t[(j + 1) % 3], k = UInt64(UInt32(min(u, v))) << 32 | UInt64(UInt32(max(u, v)))
+                if let g = byEdge[k], set.contains(g) { let a = find(f), b = find(g); if a != b { parent[a] = b } } else { byEdge[k] = f }
+            }
+        }
+        return Set(list.map(find)).count
     }
 
     /// The part of a triangle on the inside of one run of the loop through it.

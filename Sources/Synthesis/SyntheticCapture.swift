@@ -11,6 +11,12 @@ public struct CaptureSpec: Sendable {
     public var render = RenderOptions()
     /// Write JPEG at this quality (1…100) instead of PNG.
     public var jpegQuality: Int? = nil
+    /// A scene to render instead of the catalogue's (e.g. mounds of other sizes, for a
+    /// "post" capture); `scene` then only names it.
+    public var sceneOverride: (any SceneSurface)? = nil
+    /// The subject moved by this rigid motion (in its own frame, mm) before the shot: the
+    /// rig stays, the subject turns and shifts (x_world = worldFromSubject · motion · x).
+    public var subjectMotion: RigidTransform? = nil
 
     public init(scene: SceneName = .mounds) { self.scene = scene }
 
@@ -35,7 +41,8 @@ public struct SyntheticCapture: Sendable {
         try spec.validate()
         self.spec = spec
         rig = try SyntheticRig(spec.rig)
-        scene = spec.scene.make(seed: spec.render.seed)
+        if let motion = spec.subjectMotion { rig.worldFromSubject = rig.worldFromSubject * motion }
+        scene = spec.sceneOverride ?? spec.scene.make(seed: spec.render.seed)
         let renderer = Renderer(scene: scene, options: spec.render)
         var views: [RenderedView] = []
         for (i, camera) in rig.rig.cameras.enumerated() {

@@ -20,29 +20,41 @@ struct Measure: ParsableCommand {
             mesh, or picks in a camera image, cast onto it — picks need --rig) the landmarks \
             are placed and listed; with --plan (trinocular.plan/1) the plan's measurements \
             are made between them: straight distances, distances along the surface \
-            (geodesic), and contour lengths (the mesh cut by the plane through three \
-            landmarks, or one landmark and a normal). Formats: docs/formats.md, "Metrology".
+            (geodesic), contour lengths (the mesh cut by the plane through three \
+            landmarks, or one landmark and a normal), and the area and volume of a region \
+            inside a closed loop of landmarks (the volume against a base surface — a \
+            reconstructed chest wall — fitted to the skin round the loop). Every value comes \
+            with an estimated standard error (± in the table) from --surface-noise and, with \
+            --rig pointing at a calibrated rig file, the calibration's scale error. Formats: \
+            docs/formats.md, "Metrology".
             """)
     @Argument(help: ArgumentHelp("Mesh file (PLY or OBJ, mm).", valueName: "MESH")) var mesh: String
     @Option(help: ArgumentHelp("Landmarks file (trinocular.landmarks/1).", valueName: "FILE")) var landmarks: String?
     @Option(help: ArgumentHelp("MeasuredValue plan (trinocular.plan/1); needs --landmarks.", valueName: "FILE")) var plan: String?
     @Option(help: ArgumentHelp("Rig file, for landmarks picked in camera images.", valueName: "PATH")) var rig: String?
     @Option(help: ArgumentHelp("Also write each measurement's path or curve as an OBJ polyline (measurement-01.obj, …) in this folder, for display.", valueName: "DIR")) var paths: String?
+    @Option(help: ArgumentHelp("The surface's error along its normal (mm), for the uncertainties: 0.15 by default (published repeatability of clinical 3D systems).", valueName: "MM")) var surfaceNoise: Double = 0.15
     @Flag(help: "Print one JSON document on stdout.") var json = false
 
     func validate() throws {
         if plan != nil && landmarks == nil { throw ValidationError("--plan needs --landmarks: a plan measures between named landmarks") }
         if paths != nil && plan == nil { throw ValidationError("--paths needs --plan: it writes the plan's paths") }
+        if !(surfaceNoise >= 0 && surfaceNoise < 10) { throw ValidationError("--surface-noise must be 0…10 mm") }
+    }
+
+    /// A PLY or OBJ mesh, by its extension.
+    static func readMesh(_ path: String) throws -> TriangleMesh {
+        let url = URL(fileURLWithPath: path)
+        switch url.pathExtension.lowercased() {
+        case "ply": return try PLYMesh.read(url)
+        case "obj": return try OBJMesh.read(url)
+        default: throw MeshFileError(file: url.path, problem: "unknown mesh format: give a .ply or .obj file")
+        }
     }
 
     func run() throws {
         let url = URL(fileURLWithPath: mesh)
-        let m: TriangleMesh
-        switch url.pathExtension.lowercased() {
-        case "ply": m = try PLYMesh.read(url)
-        case "obj": m = try OBJMesh.read(url)
-        default: throw MeshFileError(file: url.path, problem: "unknown mesh format: give a .ply or .obj file")
-        }
+        let m = try Self.readMesh(mesh)
         let topology = m.topology
         var volume: Double?, refusal: String?
         do { volume = try m.volume() } catch let e as VolumeRefused { refusal = e.reason }
@@ -61,7 +73,12 @@ struct Measure: ParsableCommand {
                 do { planData = try Data(contentsOf: URL(fileURLWithPath: plan)) } catch {
                     throw PlanError(file: plan, problem: "cannot be read (\(error.localizedDescription))")
                 }
-                measured = try MeasurementPlan(json: planData, file: plan).measure(m, landmarks: placed!, file: plan)
+                var errors = ErrorModel(surfaceNoise: surfaceNoise)
+                if let rig, let d = try? JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: rig))),
+                   let e = d["calibration"]?["distanceErrorMm"]?.number, let span = d["calibration"]?["distanceErrorSpanMm"]?.number, span > 0 {
+                    errors.relativeScale = e / span
+                }
+                measured = try MeasurementPlan(json: planData, file: plan).measure(m, landmarks: placed!, file: plan, errors: errors)
             }
         }
         if let paths, !measured.isEmpty {
@@ -106,7 +123,8 @@ struct Measure: ParsableCommand {
             if plan != nil {
                 pairs.append(("measurements", .array(measured.map { r in
                     var fields: [(String, JSONValue)] = [("name", .string(r.name)), ("value", .number(r.value)), ("unit", .string(r.unit)),
-                                                         ("method", .string(r.method))]
+                                                         ("method", .string(r.method)),
+                                                         ("uncertainty", .number(r.uncertainty)), ("uncertaintyMethod", .string(r.uncertaintyMethod))]
                     if let closed = r.closed { fields.append(("closed", .bool(closed))) }
                     return .object(fields)
                 })))
@@ -132,7 +150,7 @@ struct Measure: ParsableCommand {
             let width = measured.map(\.name.count).max() ?? 0
             for r in measured {
                 let closed = r.closed.map { $0 ? " (closed curve)" : " (open curve)" } ?? ""
-                print("  \(r.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(fmt(r.value, 2)) \(r.unit)\(closed)  — \(r.method)")
+                print("  \(r.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(fmt(r.value, 2)) ± \(fmt(r.uncertainty, 2)) \(r.unit)\(closed)  — \(r.method)")
             }
         }
     }

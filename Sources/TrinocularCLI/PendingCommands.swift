@@ -4,15 +4,6 @@ import ArgumentParser
 // arguments so that `--help` already shows how it will be used, and fails with exit
 // status 1 and a clear message until its stage lands.
 
-struct Compare: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Compare a pre- and a post-operative mesh (not yet available).")
-    @Argument(help: ArgumentHelp("Pre-operative mesh.", valueName: "PRE-MESH")) var pre: String
-    @Argument(help: ArgumentHelp("Post-operative mesh.", valueName: "POST-MESH")) var post: String
-    @Option(help: ArgumentHelp("Output folder.", valueName: "OUT-FOLDER")) var out: String
-    func run() throws { throw StageUnavailable(verb: "compare") }
-}
-
 struct Batch: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reconstruct and measure every capture of a study folder (not yet available).")

@@ -7,24 +7,8 @@ import Testing
 
 /// Regions inside landmark loops: exact areas on planes, volumes against fitted bases.
 @Suite(.enabled(if: releaseRun, "geodesic loops in a debug build take a minute and a half: runs in the release half of scripts/test")) struct RegionTests {
-    /// A height field z = f(x, y) over a square (mm), triangulated on a grid with alternating
-    /// diagonals; faces face +z.
     static func heightField(half: Double, step: Double, _ f: (Double, Double) -> Double) -> TriangleMesh {
-        let n = Int((2 * half / step).rounded())
-        var v: [SIMD3<Double>] = [], faces: [SIMD3<Int32>] = []
-        for j in 0...n { for i in 0...n {
-            let x = -half + Double(i) * step, y = -half + Double(j) * step
-            v.append(SIMD3(x, y, f(x, y)))
-        } }
-        func id(_ i: Int, _ j: Int) -> Int32 { Int32(j * (n + 1) + i) }
-        for j in 0..<n { for i in 0..<n {
-            if (i + j) % 2 == 0 {
-                faces.append(SIMD3(id(i, j), id(i + 1, j), id(i + 1, j + 1))); faces.append(SIMD3(id(i, j), id(i + 1, j + 1), id(i, j + 1)))
-            } else {
-                faces.append(SIMD3(id(i, j), id(i + 1, j), id(i, j + 1))); faces.append(SIMD3(id(i + 1, j), id(i + 1, j + 1), id(i, j + 1)))
-            }
-        } }
-        return TriangleMesh(vertices: v, faces: faces)
+        MeshFixtures.heightField(half: half, step: step, f)
     }
 
     static func loop(_ mesh: TriangleMesh, _ points: [SIMD2<Double>], z: (Double, Double) -> Double) -> [Landmarks.Landmark] {
@@ -63,8 +47,8 @@ import Testing
         var m = plane; m.recomputeNormals()
         let normals = m.normals!.map { normalize(SIMD3<Double>($0)) }
         for model in BaseSurface.Model.allCases {
-            let base = try BaseSurface.fit(points: r1.surroundingVertices.map { plane.vertices[Int($0)] },
-                                           normals: r1.surroundingVertices.map { normals[Int($0)] }, model: model)
+            let base = try BaseSurface.fit(points: r1.surroundingPoints,
+                                           normals: r1.surroundingNormals, model: model)
             let v = r1.volume(against: base).volume
             // The grid's linear facets lose a little of the curved bump (0.8 mm spacing).
             #expect(abs(v - expected) < 0.003 * expected, "\(model): \(v) vs \(expected)")
@@ -77,14 +61,14 @@ import Testing
         let r2 = try cap.region(loop: Self.loop(cap, circle, z: sphere))
         var c = cap; c.recomputeNormals()
         let capNormals = c.normals!.map { normalize(SIMD3<Double>($0)) }
-        let base = try BaseSurface.fit(points: r2.surroundingVertices.map { cap.vertices[Int($0)] },
-                                       normals: r2.surroundingVertices.map { capNormals[Int($0)] }, model: .quadric)
+        let base = try BaseSurface.fit(points: r2.surroundingPoints,
+                                       normals: r2.surroundingNormals, model: .quadric)
         let v = r2.volume(against: base).volume
         // The bump stands along z, not along the sphere's normal: on a 200 mm sphere the
         // volume between them differs from 2πσ²A by less than 1 %.
         #expect(abs(v - expected) < 0.01 * expected, "sphere: \(v) vs \(expected)")
-        let flat = try BaseSurface.fit(points: r2.surroundingVertices.map { cap.vertices[Int($0)] },
-                                       normals: r2.surroundingVertices.map { capNormals[Int($0)] }, model: .plane)
+        let flat = try BaseSurface.fit(points: r2.surroundingPoints,
+                                       normals: r2.surroundingNormals, model: .plane)
         #expect(r2.volume(against: flat).volume > 1.5 * expected, "a plane across a sphere's cap over-counts")
     }
 }

@@ -84,7 +84,7 @@ import Testing
         var polyline = 0.0
         for k in 1..<vs.count { polyline += zip(vs[k], vs[k - 1]).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() }
         #expect(obj.contains("\nl 1 2") && abs(polyline - 25.5) < 1e-6, "\(obj)")
-        #expect(table.status == 0 && table.stdout.contains("girth") && table.stdout.contains("80.00 mm (closed curve)"), "\(table.stdout)")
+        #expect(table.status == 0 && table.stdout.contains("girth") && table.stdout.contains("80.00 ± 0.94 mm (closed curve)"), "\(table.stdout)")
 
         // Bad input names the landmark (exit 2).
         let unknown = try write("unknown.json", """
@@ -97,6 +97,27 @@ import Testing
             """)
         let o = try Run(["measure", mesh.path, "--landmarks", off])
         #expect(o.status == 2 && o.stderr.contains("'far'") && o.stderr.contains("off the mesh"), "\(o.stderr)")
+        // A region on a flat patch (z = 20, 2 mm grid): the triangle's exact area (its sides
+        // run straight, here along no edge's wrong side); a loop that does not return to its
+        // first landmark is refused naming both ends.
+        let flat = dir.appendingPathComponent("flat.ply")
+        try Data(PLYMesh.encode(MeshFixtures.heightField(half: 30, step: 2) { _, _ in 20 })).write(to: flat)
+        let top = try write("top.json", """
+            {"format": "trinocular.landmarks/1", "landmarks": [
+              {"name": "t1", "point": [2, 3, 20]}, {"name": "t2", "point": [17, 4, 20]}, {"name": "t3", "point": [9, 18, 20]}]}
+            """)
+        let areaPlan = try write("area.json", """
+            {"format": "trinocular.plan/1", "measurements": [{"name": "patch", "type": "area", "loop": ["t1", "t2", "t3", "t1"]}]}
+            """)
+        let area = try Run(["measure", flat.path, "--landmarks", top, "--plan", areaPlan, "--json"])
+        let patch = try JSONValue.parse(Data(area.stdout.utf8))["measurements"]?.array?.first
+        #expect(area.status == 0 && abs((patch?["value"]?.number ?? 0) - 0.5 * abs(15 * 15 - 1 * 7)) < 0.003 * 109, "\(area.stdout) \(area.stderr)")
+        #expect((patch?["uncertainty"]?.number ?? 0) > 0 && patch?["uncertaintyMethod"]?.string != nil)
+        let unclosed = try write("unclosed.json", """
+            {"format": "trinocular.plan/1", "measurements": [{"name": "patch", "type": "volume", "loop": ["t1", "t2", "t3"]}]}
+            """)
+        let uc = try Run(["measure", flat.path, "--landmarks", top, "--plan", unclosed])
+        #expect(uc.status == 2 && uc.stderr.contains("does not close") && uc.stderr.contains("'t3'") && uc.stderr.contains("'t1'"), "\(uc.stderr)")
         let n = try Run(["measure", mesh.path, "--plan", plan])
         #expect(n.status == 2 && n.stderr.contains("--landmarks"), "\(n.stderr)")
     }

@@ -1,0 +1,199 @@
+import ArgumentParser
+import Foundation
+import Geometry
+import Interchange
+import LinearAlgebra
+import Metrology
+import Pipeline
+import Surface
+
+/// `trinocular compare PRE POST --out DIR`: registration, surface change, volume change;
+/// `trinocular compare MESH --mirror --out DIR`: mirror symmetry.
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare two meshes of one subject (pre/post), or one mesh with its mirror image.",
+        discussion: """
+            PRE POST: the post mesh is registered onto the pre mesh (point-to-plane ICP with \
+            robust weights, leaving out the --region loops — they are where change is expected — \
+            except those marked --unchanged), \
+            then every registered vertex gets its signed distance from the pre surface (mm, \
+            positive = the post surface stands outside the pre one), and each region's volume \
+            is measured on both meshes against one base surface fitted round it on the pre \
+            mesh, so the volume change does not depend on the base.
+
+            MESH --mirror: the mesh is registered onto its own reflection; the report gives the \
+            best symmetry (sagittal) plane, the RMS asymmetry and where one side stands out most.
+
+            Writes to OUT-FOLDER, all at once: registered.ply (the post mesh in the pre mesh's \
+            frame; with --mirror, the mirrored mesh), distance.ply (the compared mesh coloured \
+            by signed distance: blue inside, white unchanged, red outside, saturating at \
+            --range mm) and comparison.json (trinocular.comparison/1: the rigid motion, \
+            distance statistics, region volumes with uncertainties). docs/formats.md, \
+            "Comparison", has the fields.
+
+            Example: trinocular compare pre/mesh.ply post/mesh.ply --landmarks pre-landmarks.json \
+            --region left=l1,l2,l3,l4,l5,l1 --out change
+            """)
+    @Argument(help: ArgumentHelp("Pre-operative mesh (PLY or OBJ, mm); with --mirror the only mesh.", valueName: "PRE-MESH")) var pre: String
+    @Argument(help: ArgumentHelp("Post-operative mesh (PLY or OBJ, mm).", valueName: "POST-MESH")) var post: String?
+    @Option(help: ArgumentHelp("Output folder.", valueName: "OUT-FOLDER")) var out: String
+    @Option(help: ArgumentHelp("Landmarks on the pre mesh (trinocular.landmarks/1), for --region.", valueName: "FILE")) var landmarks: String?
+    @Option(name: .customLong("region"), help: ArgumentHelp("A region whose volume change is measured: NAME=L1,L2,…,L1 — landmark names in order round it, the first repeated (the loop closes). Repeatable.", valueName: "NAME=LOOP"))
+    var regions: [String] = []
+    @Option(help: ArgumentHelp("A --region expected not to change: it stays in the registration as a control (by default every region is left out of it). Repeatable.", valueName: "NAME"))
+    var unchanged: [String] = []
+    @Option(help: ArgumentHelp("Base surface under the regions: quadric (follows a torso's curvature) or plane.", valueName: "MODEL")) var base: String = "quadric"
+    @Option(help: ArgumentHelp("Rig file, for landmarks picked in camera images.", valueName: "PATH")) var rig: String?
+    @Flag(help: "Compare the mesh with its mirror image instead of with a post mesh.") var mirror = false
+    @Option(help: ArgumentHelp("Distance (mm) at which distance.ply's colours saturate.", valueName: "MM")) var range: Double = 3
+    @Option(help: ArgumentHelp("The surface's error along its normal (mm), for the uncertainties.", valueName: "MM")) var surfaceNoise: Double = 0.15
+    @Flag(help: "Replace files already in the output folder.") var force = false
+
+    func validate() throws {
+        if mirror && post != nil { throw ValidationError("--mirror compares one mesh with its reflection: give one mesh, not two") }
+        if !mirror && post == nil { throw ValidationError("give PRE-MESH and POST-MESH, or one mesh with --mirror") }
+        if !regions.isEmpty && landmarks == nil { throw ValidationError("--region needs --landmarks: its loop is made of named landmarks") }
+        if mirror && !regions.isEmpty { throw ValidationError("--region applies to a pre/post comparison, not to --mirror") }
+        let names = Set(regions.map { String($0.split(separator: "=").first ?? "") })
+        for n in unchanged where !names.contains(n) { throw ValidationError("--unchanged \(n): no --region has that name") }
+        if BaseSurface.Model(rawValue: base) == nil { throw ValidationError("--base must be quadric or plane") }
+        if !(range > 0 && range.isFinite) { throw ValidationError("--range must be a positive number of mm") }
+    }
+
+    static let files = ["registered.ply", "distance.ply", "comparison.json"]
+
+    func run() throws {
+        let outURL = URL(fileURLWithPath: out).standardizedFileURL
+        try OutputFolder.check(outURL, files: Self.files, force: force)
+        let before = try Measure.readMesh(pre)
+        let version = "Trinocular \(TrinocularVersion.string)"
+        if mirror {
+            let result = try before.mirrorSymmetry()
+            let mirrored = before.reflected(about: result.plane)
+            let json = JSONValue.object([
+                ("format", "trinocular.comparison/1"), ("units", "mm"), ("tool", .string(version)),
+                ("kind", "mirror"),
+                ("symmetry", .object([
+                    ("planePointMm", .numbers([result.plane.point.x, result.plane.point.y, result.plane.point.z])),
+                    ("planeNormal", .numbers([result.plane.normal.x, result.plane.normal.y, result.plane.normal.z])),
+                    ("rmsAsymmetryMm", .number(result.rms)),
+                    ("overlap", .number(result.overlap)),
+                    ("peakOut", .object([("pointMm", .numbers([result.peakOut.point.x, result.peakOut.point.y, result.peakOut.point.z])), ("mm", .number(result.peakOut.value))])),
+                    ("peakIn", .object([("pointMm", .numbers([result.peakIn.point.x, result.peakIn.point.y, result.peakIn.point.z])), ("mm", .number(result.peakIn.value))])),
+                    ("uncertaintyMm", .number(surfaceNoise * 2.0.squareRoot())),
+                    ("method", "the mesh reflected about the plane normal to each principal axis through its centroid, registered onto itself (point-to-plane ICP, Tukey weights); the axis with the best fit wins; asymmetry = signed distance of each vertex's mirror image from the surface (positive: this side stands out)"),
+                ])),
+            ])
+            try OutputFolder.write([
+                ("registered.ply", PLYMesh.encode(mirrored, comments: [version + ": the mesh mirrored about its symmetry plane"])),
+                ("distance.ply", PLYMesh.encode(Self.coloured(before, by: result.asymmetry, range: range), comments: [version + ": asymmetry, red = this side stands out, saturating at \(range) mm"])),
+                ("comparison.json", Array(json.data())),
+            ], to: outURL)
+            print("symmetry plane: point (\(fmt(result.plane.point.x, 2)), \(fmt(result.plane.point.y, 2)), \(fmt(result.plane.point.z, 2))) mm, normal (\(fmt(result.plane.normal.x, 4)), \(fmt(result.plane.normal.y, 4)), \(fmt(result.plane.normal.z, 4)))")
+            print("RMS asymmetry \(fmt(result.rms, 3)) mm over \(fmt(100 * result.overlap, 1)) % of the vertices; stands out most by \(fmt(result.peakOut.value, 2)) mm at (\(fmt(result.peakOut.point.x, 1)), \(fmt(result.peakOut.point.y, 1)), \(fmt(result.peakOut.point.z, 1)))")
+            print("wrote \(outURL.path)")
+            return
+        }
+        let after = try Measure.readMesh(post!)
+        var loops: [(name: String, loop: [Landmarks.Landmark])] = []
+        if let landmarks {
+            let data: Data
+            do { data = try Data(contentsOf: URL(fileURLWithPath: landmarks)) } catch {
+                throw LandmarkError(file: landmarks, problem: "cannot be read (\(error.localizedDescription))")
+            }
+            let rigFile = try rig.map { try Rig(contentsOf: URL(fileURLWithPath: $0)) }
+            let placed = try Landmarks(json: data, file: landmarks, mesh: before, rig: rigFile)
+            for spec in regions {
+                let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty else {
+                    throw PlanError(file: "--region", problem: "'\(spec)' is not NAME=L1,L2,…,L1")
+                }
+                let names = parts[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                guard names.count >= 4, Set(names).count >= 3 else {
+                    throw PlanError(file: "--region", problem: "region '\(parts[0])' needs at least three landmarks in order round it, the first repeated at the end")
+                }
+                guard names.first == names.last else {
+                    throw PlanError(file: "--region", problem: "region '\(parts[0])': the loop does not close — it ends at landmark '\(names.last!)', not at its first landmark '\(names[0])' (repeat '\(names[0])' at the end)")
+                }
+                let loop = try names.dropLast().map { n in
+                    guard let l = placed.landmarks.first(where: { $0.name == n }) else {
+                        throw PlanError(file: "--region", problem: "region '\(parts[0])' names landmark '\(n)', which \(landmarks) does not have")
+                    }
+                    return l
+                }
+                loops.append((parts[0], loop))
+            }
+        }
+        let result: MeshComparison
+        do {
+            result = try MeshComparison.compare(before: before, after: after, regions: loops, unchanged: Set(unchanged),
+                                                base: BaseSurface.Model(rawValue: base)!, surfaceNoise: surfaceNoise)
+        } catch let e as RegionError {
+            throw PlanError(file: "--region", problem: e.problem)
+        }
+        let t = result.registration.transform
+        let angle = Self.angleDegrees(t.rotation.matrix)
+        let finite = result.distances.filter(\.isFinite)
+        let sortedAbs = finite.map(abs).sorted()
+        let rms = (finite.reduce(0) { $0 + $1 * $1 } / Double(max(finite.count, 1))).squareRoot()
+        let r = t.rotation.matrix
+        let json = JSONValue.object([
+            ("format", "trinocular.comparison/1"), ("units", "mm"), ("tool", .string(version)),
+            ("kind", "pre-post"),
+            ("registration", .object([
+                ("R", .numbers([r.row0.x, r.row0.y, r.row0.z, r.row1.x, r.row1.y, r.row1.z, r.row2.x, r.row2.y, r.row2.z])),
+                ("tMm", .numbers([t.translation.x, t.translation.y, t.translation.z])),
+                ("rotationDeg", .number(angle)), ("translationMm", .number(length(t.translation))),
+                ("rmsMm", .number(result.registration.rms)), ("inlierFraction", .number(result.registration.inlierFraction)),
+                ("iterations", .int(result.registration.iterations)),
+                ("note", "x_pre = R x_post + t; point-to-plane ICP with Tukey weights, regions left out"),
+            ])),
+            ("distance", .object([
+                ("rmsMm", .number(rms)),
+                ("medianAbsMm", .number(sortedAbs.isEmpty ? 0 : sortedAbs[sortedAbs.count / 2])),
+                ("p95AbsMm", .number(sortedAbs.isEmpty ? 0 : sortedAbs[min(sortedAbs.count - 1, Int(0.95 * Double(sortedAbs.count)))])),
+                ("maxOutMm", .number(finite.max() ?? 0)), ("maxInMm", .number(finite.min() ?? 0)),
+                ("overlap", .number(Double(finite.count) / Double(max(result.distances.count, 1)))),
+                ("uncertaintyMm", .number(surfaceNoise * 2.0.squareRoot())),
+            ])),
+            ("regions", .array(result.regions.map { c in
+                .object([
+                    ("name", .string(c.name)), ("areaMm2", .number(c.area)),
+                    ("beforeMm3", .number(c.before)), ("afterMm3", .number(c.after)), ("changeMm3", .number(c.change)),
+                    ("changePercent", .number(c.before != 0 ? 100 * c.change / c.before : 0)),
+                    ("uncertaintyMm3", .number(c.uncertainty)),
+                    ("method", .string("volume on each mesh inside the loop against one \(c.base.model.rawValue) base fitted to \(c.base.points) pre vertices round it (RMS \(fmt(c.base.rms, 3)) mm); uncertainty: each surface shifted by \(surfaceNoise) mm over the region, unseen area × 1 mm")),
+                ])
+            })),
+        ])
+        try OutputFolder.write([
+            ("registered.ply", PLYMesh.encode(result.registered, comments: [version + ": the post mesh in the pre mesh's frame"])),
+            ("distance.ply", PLYMesh.encode(Self.coloured(result.registered, by: result.distances, range: range), comments: [version + ": signed distance from the pre surface, red = outside, saturating at \(range) mm"])),
+            ("comparison.json", Array(json.data())),
+        ], to: outURL)
+        print("registered: rotation \(fmt(angle, 3))°, translation \(fmt(length(t.translation), 2)) mm, RMS \(fmt(result.registration.rms, 3)) mm, \(fmt(100 * result.registration.inlierFraction, 1)) % inliers")
+        print("surface change: RMS \(fmt(rms, 3)) mm, from \(fmt(finite.min() ?? 0, 2)) to \(fmt(finite.max() ?? 0, 2)) mm")
+        for c in result.regions {
+            print("  \(c.name): \(fmt(c.before, 0)) → \(fmt(c.after, 0)) mm³, change \(fmt(c.change, 0)) ± \(fmt(c.uncertainty, 0)) mm³ (\(fmt(c.before != 0 ? 100 * c.change / c.before : 0, 2)) %)")
+        }
+        print("wrote \(outURL.path)")
+    }
+
+    /// Rotation angle (degrees) of a rotation matrix.
+    static func angleDegrees(_ m: Matrix3x3) -> Double {
+        let trace = m.row0.x + m.row1.y + m.row2.z
+        return acos(min(max((trace - 1) / 2, -1), 1)) * 180 / .pi
+    }
+
+    /// The mesh with vertex colours for signed distances: blue (−range) … white (0) … red (+range); grey where NaN.
+    static func coloured(_ mesh: TriangleMesh, by distances: [Double], range: Double) -> TriangleMesh {
+        var m = mesh
+        m.colors = distances.map { d in
+            guard d.isFinite else { return SIMD3<UInt8>(128, 128, 128) }
+            let t = min(max(d / range, -1), 1)
+            let fade = UInt8((255 * (1 - abs(t))).rounded())
+            return t >= 0 ? SIMD3(255, fade, fade) : SIMD3(fade, fade, 255)
+        }
+        return m
+    }
+}
