@@ -73,6 +73,9 @@ struct MetrologyAccuracyTests {
             // Five cameras 18° apart (±36°): the breast standard's obliques see each mound's
             // outer flank, which the three-camera arc (±18°) leaves unseen.
             spec.rig.cameraCount = Int(ProcessInfo.processInfo.environment["TRINOCULAR_METROLOGY_CAMERAS"] ?? "") ?? 5
+            // CI renders at half size (1224 × 1024; 5 MP takes five minutes);
+            // TRINOCULAR_METROLOGY_SCALE=1 for the full-size acceptance.
+            spec.rig.scale = Double(ProcessInfo.processInfo.environment["TRINOCULAR_METROLOGY_SCALE"] ?? "") ?? 0.5
             let (mesh, synthetic) = try Self.reconstruct(spec, "metrology-mounds-\(seed)")
             let scene = MoundsScene()
             let world = synthetic.rig.worldFromSubject

@@ -44,8 +44,6 @@ import Testing
         let tilted: (Double, Double) -> Double = { x, y in 0.3 * x - 0.2 * y + bump(x, y) }
         let plane = Self.heightField(half: 80, step: 0.8, tilted)
         let r1 = try plane.region(loop: Self.loop(plane, circle, z: tilted))
-        var m = plane; m.recomputeNormals()
-        let normals = m.normals!.map { normalize(SIMD3<Double>($0)) }
         for model in BaseSurface.Model.allCases {
             let base = try BaseSurface.fit(points: r1.surroundingPoints,
                                            normals: r1.surroundingNormals, model: model)
@@ -59,8 +57,6 @@ import Testing
         let sphere: (Double, Double) -> Double = { x, y in (radius * radius - x * x - y * y).squareRoot() - radius + bump(x, y) }
         let cap = Self.heightField(half: 80, step: 0.8, sphere)
         let r2 = try cap.region(loop: Self.loop(cap, circle, z: sphere))
-        var c = cap; c.recomputeNormals()
-        let capNormals = c.normals!.map { normalize(SIMD3<Double>($0)) }
         let base = try BaseSurface.fit(points: r2.surroundingPoints,
                                        normals: r2.surroundingNormals, model: .quadric)
         let v = r2.volume(against: base).volume
