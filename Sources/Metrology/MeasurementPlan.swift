@@ -62,11 +62,11 @@ public struct MeasurementPlan: Sendable {
                 }
             case "area", "volume":
                 let loop = entry["loop"]?.array?.compactMap(\.string) ?? []
+                guard loop.count < 2 || loop.first == loop.last else {
+                    throw PlanError(file: file, problem: "measurement '\(name)': the loop does not close — it ends at landmark '\(loop.last!)', not at its first landmark '\(loop[0])' (repeat '\(loop[0])' at the end)")
+                }
                 guard loop.count >= 4, Set(loop).count >= 3 else {
                     throw PlanError(file: file, problem: "measurement '\(name)' (\(type)) needs \"loop\": at least three landmark names in order round the region, the first repeated at the end")
-                }
-                guard loop.first == loop.last else {
-                    throw PlanError(file: file, problem: "measurement '\(name)': the loop does not close — it ends at landmark '\(loop.last!)', not at its first landmark '\(loop[0])' (repeat '\(loop[0])' at the end)")
                 }
                 let ring = Array(loop.dropLast())
                 if type == "area" { items.append(Item(name: name, kind: .area(loop: ring))); continue }

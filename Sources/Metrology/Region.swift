@@ -92,6 +92,33 @@ extension TriangleMesh {
             }
             points += path.points.dropLast(); edgeOf += path.edges.dropLast(); segmentFaces += path.faces
         }
+        // A stretch of the loop that runs along an edge (where a landmark lies on an edge, the
+        // path steps into its face and straight back out) belongs as well to the face across
+        // that edge: give it to the face the loop comes from and returns to, so each face's
+        // crossing stays one piece.
+        let m = segmentFaces.count
+        if let first = (0..<m).first(where: { segmentFaces[$0] != segmentFaces[($0 + m - 1) % m] }) {
+            var i = 0
+            while i < m {
+                var j = i
+                while j + 1 < m, segmentFaces[(first + j + 1) % m] == segmentFaces[(first + i) % m] { j += 1 }
+                let f = segmentFaces[(first + i) % m]
+                let before = segmentFaces[(first + i + m - 1) % m], after = segmentFaces[(first + j + 1) % m]
+                if before == after, before != f {
+                    let a = faces[f], b = faces[before]
+                    let shared = [a.x, a.y, a.z].filter { [b.x, b.y, b.z].contains($0) }
+                    if shared.count == 2 {
+                        let o = vertices[Int(shared[0])], d = vertices[Int(shared[1])] - o, l2 = dot(d, d)
+                        let onEdge = (i...(j + 1)).allSatisfy { k in
+                            let x = points[(first + k) % m] - o
+                            return length(x - dot(x, d) / l2 * d) <= 1e-9 * l2.squareRoot()
+                        }
+                        if onEdge { for k in i...j { segmentFaces[(first + k) % m] = before } }
+                    }
+                }
+                i = j + 1
+            }
+        }
         return try regionInside(points: points, segmentFaces: segmentFaces, edgeOf: edgeOf, band: band, names: names,
                                 measuredVertices: measuredVertices, edges: edges)
     }
@@ -167,11 +194,21 @@ extension TriangleMesh {
 
         var pieces: [SurfaceRegion.Piece] = []
         var approximated = 0
+        // Which side of the loop's direction the region lies on: the vote of the faces the
+        // loop crosses once, decided by their corners.
+        var votes = 0
+        for (index, faceRuns) in runs where faceRuns.count == 1 {
+            let f = faces[index]
+            if let piece = cut([f.x, f.y, f.z], [f.x, f.y, f.z].map(side), along: faceRuns[0]) {
+                votes += piece.points.first == faceRuns[0].first && piece.onLoop.first == true ? 1 : -1
+            }
+        }
+        let regionOnLeft = votes >= 0
         for (index, f) in faces.enumerated() {
             let corners = [f.x, f.y, f.z], sides = corners.map(side)
             if let faceRuns = runs[index] {
-                if faceRuns.count == 1, var piece = cut(corners, sides, along: faceRuns[0]) {
-                    piece.face = index; pieces.append(piece)
+                if let cutPieces = split(corners, by: faceRuns, keepingLeft: regionOnLeft) {
+                    for var piece in cutPieces { piece.face = index; pieces.append(piece) }
                 } else {
                     approximated += 1
                     if sides.filter({ $0 == .inside }).count >= 2 {
@@ -230,6 +267,62 @@ extension TriangleMesh {
             }
         }
         return Set(list.map(find)).count
+    }
+
+    /// The parts of a triangle on one side of the loop's runs through it: the triangle cut
+    /// along every run (runs do not cross) into pieces, each traced counter-clockwise —
+    /// along the boundary forward, along a run to its other end — and kept when it follows
+    /// its runs in the loop's direction (`keepingLeft`) or against it. nil when a run does
+    /// not start and end on the triangle's boundary.
+    private func split(_ corners: [Int32], by runs: [[SIMD3<Double>]], keepingLeft: Bool) -> [SurfaceRegion.Piece]? {
+        let c = corners.map { vertices[Int($0)] }
+        func position(_ x: SIMD3<Double>) -> (s: Double, off: Double) {
+            var best = (off: Double.infinity, s: 0.0)
+            for j in 0..<3 {
+                let a = c[j], d = c[(j + 1) % 3] - a
+                let t = min(max(dot(x - a, d) / max(dot(d, d), 1e-300), 0), 1)
+                let e = length(a + t * d - x)
+                if e < best.off { best = (e, (Double(j) + t).truncatingRemainder(dividingBy: 3)) }
+            }
+            return (best.s, best.off)
+        }
+        let scale = length(c[1] - c[0]) + length(c[2] - c[1])
+        // Chord ends: (position, run, is it the run's start).
+        var ends: [(s: Double, run: Int, start: Bool)] = []
+        for (r, run) in runs.enumerated() {
+            let a = position(run[0]), b = position(run[run.count - 1])
+            guard a.off <= 1e-7 * scale, b.off <= 1e-7 * scale, abs(a.s - b.s) > 1e-12 else { return nil }
+            ends.append((a.s, r, true)); ends.append((b.s, r, false))
+        }
+        func forward(_ a: Double, _ b: Double) -> Double { let d = b - a; return d <= 0 ? d + 3 : d }
+        var used = Set<Int>()   // 2·run + (1 if traversed backwards)
+        var out: [SurfaceRegion.Piece] = []
+        for r0 in runs.indices {
+            for backwards0 in [false, true] where !used.contains(2 * r0 + (backwards0 ? 1 : 0)) {
+                var points: [SIMD3<Double>] = [], onLoop: [Bool] = []
+                var r = r0, backwards = backwards0, followsLoop = !backwards0, guardCount = 0
+                while guardCount < 2 * runs.count + 2 {
+                    guardCount += 1
+                    used.insert(2 * r + (backwards ? 1 : 0))
+                    let chord = backwards ? runs[r].reversed() : runs[r]
+                    points += chord.dropLast(); onLoop += Array(repeating: true, count: chord.count - 1)
+                    // Forward along the boundary from the chord's end to the next chord end.
+                    let from = position(chord[chord.count - 1]).s
+                    guard let next = ends.filter({ !($0.run == r && $0.start == backwards) })
+                        .min(by: { forward(from, $0.s) < forward(from, $1.s) }) else { return nil }
+                    let limit = forward(from, next.s)
+                    let passed = (0..<3).filter { k in let f = forward(from, Double(k)); return f > 0 && f < limit }
+                        .sorted { forward(from, Double($0)) < forward(from, Double($1)) }
+                    points.append(chord[chord.count - 1]); onLoop.append(false)
+                    for k in passed { points.append(c[k]); onLoop.append(false) }
+                    r = next.run; backwards = !next.start
+                    if r == r0 && backwards == backwards0 { break }
+                    if (backwards == false) != followsLoop { followsLoop = !backwards }
+                }
+                if followsLoop == keepingLeft, points.count >= 3 { out.append(.init(points: points, onLoop: onLoop, face: -1)) }
+            }
+        }
+        return out
     }
 
     /// The part of a triangle on the inside of one run of the loop through it.

@@ -109,11 +109,11 @@ struct Compare: ParsableCommand {
                     throw PlanError(file: "--region", problem: "'\(spec)' is not NAME=L1,L2,…,L1")
                 }
                 let names = parts[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                guard names.count < 2 || names.first == names.last else {
+                    throw PlanError(file: "--region", problem: "region '\(parts[0])': the loop does not close — it ends at landmark '\(names.last!)', not at its first landmark '\(names[0])' (repeat '\(names[0])' at the end)")
+                }
                 guard names.count >= 4, Set(names).count >= 3 else {
                     throw PlanError(file: "--region", problem: "region '\(parts[0])' needs at least three landmarks in order round it, the first repeated at the end")
-                }
-                guard names.first == names.last else {
-                    throw PlanError(file: "--region", problem: "region '\(parts[0])': the loop does not close — it ends at landmark '\(names.last!)', not at its first landmark '\(names[0])' (repeat '\(names[0])' at the end)")
                 }
                 let loop = try names.dropLast().map { n in
                     guard let l = placed.landmarks.first(where: { $0.name == n }) else {
