@@ -276,16 +276,7 @@ extension TriangleMesh {
     /// not start and end on the triangle's boundary.
     private func split(_ corners: [Int32], by runs: [[SIMD3<Double>]], keepingLeft: Bool) -> [SurfaceRegion.Piece]? {
         let c = corners.map { vertices[Int($0)] }
-        func position(_ x: SIMD3<Double>) -> (s: Double, off: Double) {
-            var best = (off: Double.infinity, s: 0.0)
-            for j in 0..<3 {
-                let a = c[j], d = c[(j + 1) % 3] - a
-                let t = min(max(dot(x - a, d) / max(dot(d, d), 1e-300), 0), 1)
-                let e = length(a + t * d - x)
-                if e < best.off { best = (e, (Double(j) + t).truncatingRemainder(dividingBy: 3)) }
-            }
-            return (best.s, best.off)
-        }
+        func position(_ x: SIMD3<Double>) -> (s: Double, off: Double) { Self.boundaryPosition(x, c) }
         let scale = length(c[1] - c[0]) + length(c[2] - c[1])
         // Chord ends: (position, run, is it the run's start).
         var ends: [(s: Double, run: Int, start: Bool)] = []
@@ -328,17 +319,7 @@ extension TriangleMesh {
     /// The part of a triangle on the inside of one run of the loop through it.
     private func cut(_ corners: [Int32], _ sides: [LoopSide], along run: [SIMD3<Double>]) -> SurfaceRegion.Piece? {
         let c = corners.map { vertices[Int($0)] }
-        // Position along the triangle's boundary: side j (corner j to j + 1) at fraction t → j + t.
-        func position(_ x: SIMD3<Double>) -> Double {
-            var best = (distance: Double.infinity, s: 0.0)
-            for j in 0..<3 {
-                let a = c[j], d = c[(j + 1) % 3] - a
-                let t = min(max(dot(x - a, d) / max(dot(d, d), 1e-300), 0), 1)
-                let e = length(a + t * d - x)
-                if e < best.distance { best = (e, (Double(j) + t).truncatingRemainder(dividingBy: 3)) }
-            }
-            return best.s
-        }
+        func position(_ x: SIMD3<Double>) -> Double { Self.boundaryPosition(x, c).s }
         func forward(_ a: Double, _ b: Double) -> Double { let d = b - a; return d < 0 ? d + 3 : d }
         let s0 = position(run[0]), s1 = position(run[run.count - 1])
         guard abs(s0 - s1) > 1e-12 else { return nil }
@@ -356,6 +337,19 @@ extension TriangleMesh {
         let tail = (useA ? arcA : arcB).map { c[$0] }
         return .init(points: chord + tail,
                      onLoop: Array(repeating: true, count: chord.count - 1) + Array(repeating: false, count: tail.count + 1), face: -1)
+    }
+
+    /// Where `x` lies along triangle `c`'s boundary: side j (corner j to j + 1) at fraction t
+    /// gives s = j + t (0 ≤ s < 3), with its distance from that side (mm).
+    static func boundaryPosition(_ x: SIMD3<Double>, _ c: [SIMD3<Double>]) -> (s: Double, off: Double) {
+        var best = (off: Double.infinity, s: 0.0)
+        for j in 0..<3 {
+            let a = c[j], d = c[(j + 1) % 3] - a
+            let t = min(max(dot(x - a, d) / max(dot(d, d), 1e-300), 0), 1)
+            let e = length(a + t * d - x)
+            if e < best.off { best = (e, (Double(j) + t).truncatingRemainder(dividingBy: 3)) }
+        }
+        return (best.s, best.off)
     }
 
     /// Half the sum of the cross products round a planar polygon: its normal times its area.
