@@ -1,4 +1,5 @@
 import Foundation
+import Metrology
 import Pipeline
 import Surface
 import Synthesis
@@ -24,4 +25,33 @@ enum MeshInputs {
     }()
 
     static let mesh: TriangleMesh = SurfaceMesher.mesh(positions: cloud.positions, normals: cloud.normals, colors: cloud.colors).mesh
+}
+
+/// Landmarks on that mesh: a loop of 12 round the right mound (72 mm from its top towards the
+/// other mound, 80 mm outward, 90 mm up and down) and two ends of a 150 mm path over it.
+enum MetrologyInputs {
+    static let worldFromSubject = try! SyntheticRig(SyntheticRigOptions()).worldFromSubject
+    static func point(theta: Double, y: Double) -> SIMD3<Double> {
+        let scene = MoundsScene()
+        var h = 0.0
+        for m in scene.mounds {
+            let u = scene.radius * (theta - m.theta), v = y - m.y
+            h += m.amplitude * exp(-(u * u + v * v) / (2 * m.sigma * m.sigma))
+        }
+        let rho = scene.radius + h
+        return worldFromSubject.apply(SIMD3(rho * sin(theta), y, -rho * cos(theta)))
+    }
+    static let loop: [Landmarks.Landmark] = {
+        let m = MoundsScene().mounds[0], mesh = MeshInputs.mesh
+        return (0..<12).map { k in
+            let a = 2 * Double.pi * Double(k) / 12, du = cos(a), dv = sin(a)
+            let r = du > 0.3 ? 72.0 : (du < -0.3 ? 80.0 : 90.0)
+            return Landmarks.Landmark(name: "r\(k)", nearest: point(theta: m.theta + r * du / 150, y: m.y + r * dv), on: mesh)
+        }
+    }()
+    static let ends: (Landmarks.Landmark, Landmarks.Landmark) = {
+        let m = MoundsScene().mounds[0], mesh = MeshInputs.mesh
+        return (Landmarks.Landmark(name: "a", nearest: point(theta: m.theta - 0.3, y: m.y - 40), on: mesh),
+                Landmarks.Landmark(name: "b", nearest: point(theta: m.theta + 0.4, y: m.y + 50), on: mesh))
+    }()
 }

@@ -6,6 +6,7 @@ import Surface
 import Geometry
 import Imaging
 import LinearAlgebra
+import Metrology
 import Synthesis
 
 // Speed is measured here, not in tests: `swift package benchmark` (release build).
@@ -219,5 +220,26 @@ let benchmarks: @Sendable () -> Void = {
         let mesh = MeshInputs.mesh
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { blackHole(OBJMesh.encode(mesh, materialLibrary: "mesh.mtl")) }
+    }
+
+    // Metrology on that mesh (2.3 M faces): one geodesic over a mound (Steiner-point
+    // Dijkstra in a corridor, straightening), and a region volume — 12 geodesics, sides by
+    // union–find over all edges, faces cut, a quadric base fitted, the solid's volume.
+    Benchmark("Geodesic ~150 mm over a mound (2.3 M-face mesh)",
+              configuration: .init(metrics: [.wallClock, .peakMemoryResident], maxDuration: .seconds(60), maxIterations: 5)) { benchmark in
+        let mesh = MeshInputs.mesh, (a, b) = MetrologyInputs.ends
+        let edges = HalfEdges(mesh)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(mesh.geodesic(from: a.point, onFace: a.face, to: b.point, onFace: b.face, edges: edges)) }
+    }
+    Benchmark("Region volume: 12-landmark loop round a mound (2.3 M-face mesh)",
+              configuration: .init(metrics: [.wallClock, .peakMemoryResident], maxDuration: .seconds(120), maxIterations: 3)) { benchmark in
+        let mesh = MeshInputs.mesh, loop = MetrologyInputs.loop
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let region = try! mesh.region(loop: loop)
+            let base = try! BaseSurface.fit(points: region.surroundingPoints, normals: region.surroundingNormals, model: .quadric)
+            blackHole(region.volume(against: base))
+        }
     }
 }

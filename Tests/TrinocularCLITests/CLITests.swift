@@ -101,9 +101,17 @@ struct Run {
     }
 
     @Test func stagesNotYetBuiltSaySoAndExitOne() throws {
-        let run = try Run(["compare", "pre.ply", "post.ply", "--out", "/tmp/never-written"])
+        let run = try Run(["batch", "study", "--out", "/tmp/never-written"])
         #expect(run.status == 1)
         #expect(run.stderr.contains("not yet available"))
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/never-written"))
+    }
+
+    @Test func compareNamesAMissingMeshAndWritesNothing() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("compare-never-written-\(getpid())")
+        let run = try Run(["compare", "pre.ply", "post.ply", "--out", out.path])
+        #expect(run.status == 2 && run.stderr.contains("pre.ply"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 }
 
