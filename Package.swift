@@ -62,6 +62,7 @@ let package = Package(
         // Tests mirror the modules; TestSupport holds shared helpers and data paths.
         .target(name: "TestSupport", dependencies: ["Geometry", "Imaging", "Synthesis", "LinearAlgebra", "Surface"], path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "TestSupport"]),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Geometry", "LinearAlgebra", "Surface", "Synthesis", "TestSupport"]),

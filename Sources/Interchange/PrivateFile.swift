@@ -1,0 +1,85 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Files that hold patient data, written so that nothing is half-written or readable by
+/// others: created 0600 (folders 0700) whatever the umask, written to a temporary name in
+/// the same folder, fsynced, renamed into place, and the folder fsynced. A run killed midway
+/// leaves only `.<name>.partial-<pid>` temporaries, which `sweepOrphans` removes.
+public enum PrivateFile {
+    /// Permissions of files and folders holding patient data.
+    public static let fileMode: mode_t = 0o600
+    public static let folderMode: mode_t = 0o700
+
+    /// Writes `bytes` to `url` atomically with mode 0600.
+    /// - Throws: `PrivateFileError` naming the file and what failed.
+    public static func write(_ bytes: [UInt8], to url: URL) throws {
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, fileMode)
+        guard fd >= 0 else { throw PrivateFileError(file: url.path, problem: "cannot create (\(String(cString: strerror(errno))))") }
+        var ok = false
+        defer { if !ok { unlink(temporary.path) } }
+        // The umask may have cleared bits we want, never added any; set the mode exactly.
+        guard fchmod(fd, fileMode) == 0 else { close(fd); throw PrivateFileError(file: url.path, problem: "cannot set its permissions") }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + written, bytes.count - written) }
+            guard n > 0 else {
+                let reason = String(cString: strerror(errno)); close(fd)
+                throw PrivateFileError(file: url.path, problem: "cannot be written (\(reason))")
+            }
+            written += n
+        }
+        guard fsync(fd) == 0, close(fd) == 0 else { throw PrivateFileError(file: url.path, problem: "cannot be flushed to disk") }
+        guard rename(temporary.path, url.path) == 0 else {
+            throw PrivateFileError(file: url.path, problem: "cannot be put in place (\(String(cString: strerror(errno))))")
+        }
+        ok = true
+        syncFolder(folder)
+    }
+
+    /// Creates `url` (and missing parents) with mode 0700 whatever the umask.
+    public static func makeFolder(_ url: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw PrivateFileError(file: url.path, problem: "is a file, not a folder") }
+            return
+        }
+        try makeFolder(url.deletingLastPathComponent())
+        guard mkdir(url.path, folderMode) == 0 || errno == EEXIST, chmod(url.path, folderMode) == 0 else {
+            throw PrivateFileError(file: url.path, problem: "cannot be created (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// Removes temporaries (`.<name>.partial-<pid>`) left in `folder` by runs that were
+    /// killed — those whose process no longer exists. Returns their names.
+    @discardableResult
+    public static func sweepOrphans(in folder: URL) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
+        var removed: [String] = []
+        for name in names where name.hasPrefix(".") {
+            guard let range = name.range(of: ".partial-", options: .backwards),
+                  let pid = Int32(name[range.upperBound...]) else { continue }
+            if pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }   // still running
+            if unlink(folder.appendingPathComponent(name).path) == 0 { removed.append(name) }
+        }
+        return removed
+    }
+
+    static func syncFolder(_ folder: URL) {
+        let fd = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+}
+
+/// A patient-data file that could not be written.
+public struct PrivateFileError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    public var problem: String
+    public init(file: String, problem: String) { self.file = file; self.problem = problem }
+    public var description: String { "\(file): \(problem)" }
+}
