@@ -17,9 +17,11 @@ let package = Package(
         .library(name: "Reconstruction", targets: ["Reconstruction"]),
         .library(name: "Surface", targets: ["Surface"]),
         .library(name: "Metrology", targets: ["Metrology"]),
+        .library(name: "Safekeeping", targets: ["Safekeeping"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.0",
                  traits: ["MallocInterposer"]),
     ],
@@ -50,12 +52,18 @@ let package = Package(
         // Measurements on meshes: sections, landmarks, geodesics, regions (issue 7).
         .target(name: "Metrology", dependencies: ["Surface", "Geometry", "Interchange", "LinearAlgebra"]),
         .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra"]),
+        // Patient data at rest: sealed archives, the audit log, de-identification (issue 8).
+        .target(name: "Safekeeping", dependencies: [
+            "Interchange",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CryptoExtras", package: "swift-crypto"),
+        ]),
         .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Stereo", "Reconstruction", "Surface"]),
 
         .executableTarget(
             name: "TrinocularCLI",
             dependencies: [
-                "Pipeline", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry",
+                "Pipeline", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry", "Safekeeping",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -74,6 +82,7 @@ let package = Package(
         .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "Interchange", "TestSupport"]),
         .testTarget(name: "SurfaceTests", dependencies: ["Surface", "TestSupport"]),
         .testTarget(name: "MetrologyTests", dependencies: ["Metrology", "Surface", "Geometry", "LinearAlgebra", "Synthesis", "TestSupport"]),
+        .testTarget(name: "SafekeepingTests", dependencies: ["Safekeeping", "Interchange", "TestSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",
@@ -83,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "TrinocularBenchmarks",
             dependencies: [
-                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Metrology", "Pipeline", "Reconstruction", "Stereo", "Surface", "Synthesis",
+                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Metrology", "Pipeline", "Reconstruction", "Safekeeping", "Stereo", "Surface", "Synthesis",
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/TrinocularBenchmarks",

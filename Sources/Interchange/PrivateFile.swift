@@ -40,6 +40,72 @@ public enum PrivateFile {
         syncFolder(folder)
     }
 
+    /// A patient-data file written piece by piece (for output too large to hold in memory):
+    /// bytes go to `.<name>.partial-<pid>` (0600) beside `url`; `commit()` fsyncs, renames
+    /// and fsyncs the folder; `abandon()` (or dropping it uncommitted) removes the temporary.
+    public final class Stream {
+        public let url: URL
+        let temporary: URL
+        var fd: Int32
+        var committed = false
+
+        /// Creates the temporary file. - Throws: `PrivateFileError` naming `url`.
+        public init(to url: URL) throws {
+            self.url = url
+            temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
+            fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, PrivateFile.fileMode)
+            guard fd >= 0 else { throw PrivateFileError(file: url.path, problem: "cannot create (\(String(cString: strerror(errno))))") }
+            guard fchmod(fd, PrivateFile.fileMode) == 0 else {
+                close(fd); unlink(temporary.path)
+                throw PrivateFileError(file: url.path, problem: "cannot set its permissions")
+            }
+        }
+
+        /// Appends `bytes`. - Throws: `PrivateFileError` (disk full, I/O error).
+        public func write(_ bytes: UnsafeRawBufferPointer) throws {
+            var written = 0
+            while written < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
+                guard n > 0 else {
+                    if n < 0, errno == EINTR { continue }
+                    throw PrivateFileError(file: url.path, problem: "cannot be written (\(String(cString: strerror(errno))))")
+                }
+                written += n
+            }
+        }
+
+        public func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
+
+        /// Flushes to disk and renames the file into place.
+        public func commit() throws {
+            guard !committed else { return }
+            guard fsync(fd) == 0, close(fd) == 0 else {
+                fd = -1; abandon()
+                throw PrivateFileError(file: url.path, problem: "cannot be flushed to disk")
+            }
+            fd = -1
+            guard rename(temporary.path, url.path) == 0 else {
+                let reason = String(cString: strerror(errno)); abandon()
+                throw PrivateFileError(file: url.path, problem: "cannot be put in place (\(reason))")
+            }
+            committed = true
+            PrivateFile.syncFolder(url.deletingLastPathComponent())
+        }
+
+        /// Removes the temporary; the destination is left as it was.
+        public func abandon() {
+            guard !committed else { return }
+            if fd >= 0 { close(fd); fd = -1 }
+            unlink(temporary.path)
+            committed = true
+        }
+
+        deinit { abandon() }
+    }
+
+    /// Removes a folder and everything in it (a staging folder that will not be used).
+    public static func removeTree(_ url: URL) { try? FileManager.default.removeItem(at: url) }
+
     /// Creates `url` (and missing parents) with mode 0700 whatever the umask.
     public static func makeFolder(_ url: URL) throws {
         var isDirectory: ObjCBool = false
@@ -68,7 +134,8 @@ public enum PrivateFile {
         return removed
     }
 
-    static func syncFolder(_ folder: URL) {
+    /// fsyncs a folder, so that a rename in it survives a crash.
+    public static func syncFolder(_ folder: URL) {
         let fd = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }
         _ = fsync(fd)

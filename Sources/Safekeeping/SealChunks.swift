@@ -1,0 +1,245 @@
+import Crypto
+import CryptoExtras
+import Foundation
+import Interchange
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The key-derivation fields of an archive's header (its first 56 bytes), validated.
+struct KeyParameters {
+    var kdf: UInt8
+    var logN: Int
+    var r: Int
+    var p: Int
+    var salt: [UInt8]
+    var chunkSize: Int
+    var bytes: [UInt8]
+
+    init(header: [UInt8], file: String) throws {
+        guard header.count >= SealedArchive.wrapOffset, Array(header[0..<8]) == SealedArchive.magic else {
+            throw SealError(file: file, problem: "is not a sealed Trinocular archive (.tseal)")
+        }
+        let version = UInt16(be: header[8..<10])
+        guard version == SealedArchive.version else {
+            throw SealError(file: file, problem: "is a sealed archive of format version \(version); this Trinocular reads version \(SealedArchive.version)")
+        }
+        kdf = header[10]
+        logN = Int(header[11])
+        r = Int(UInt32(be: header[12..<16]))
+        p = Int(UInt32(be: header[16..<20]))
+        salt = Array(header[20..<52])
+        chunkSize = Int(UInt32(be: header[52..<56]))
+        bytes = Array(header[0..<56])
+        switch kdf {
+        case 1:
+            // Bounds keep an altered header from asking for absurd memory or time.
+            guard (10...22).contains(logN), (1...32).contains(r), (1...16).contains(p) else {
+                throw SealError(file: file, problem: "has implausible scrypt parameters (N = 2^\(logN), r = \(r), p = \(p)); the header was altered")
+            }
+        case 2:
+            guard logN == 0, r == 0, p == 0 else { throw SealError(file: file, problem: "has an altered header") }
+        default:
+            throw SealError(file: file, problem: "names an unknown key derivation (\(kdf)); the header was altered")
+        }
+        guard (4096...(16 << 20)).contains(chunkSize) else {
+            throw SealError(file: file, problem: "has an implausible chunk size (\(chunkSize) bytes); the header was altered")
+        }
+    }
+
+    /// The key-encryption key from the user's passphrase or key file.
+    func deriveKEK(_ key: SealKey, file: String) throws -> SymmetricKey {
+        switch (key, kdf) {
+        case (.passphrase(let passphrase), 1):
+            do {
+                return try KDF.Scrypt.deriveKey(from: Array(passphrase.utf8), salt: salt, outputByteCount: 32,
+                                                rounds: 1 << logN, blockSize: r, parallelism: p)
+            } catch {
+                throw SealError(file: file, problem: "cannot derive the key from the passphrase (\(error))")
+            }
+        case (.keyFile(let bytes), 2):
+            guard bytes.count >= 32 else { throw SealError(file: file, problem: "the key file holds \(bytes.count) bytes; a key needs at least 32") }
+            return HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: bytes), salt: salt,
+                                          info: Array("trinocular seal v1".utf8), outputByteCount: 32)
+        case (.passphrase, _):
+            throw SealError(file: file, problem: "was sealed with a key file, not a passphrase; give --key-file")
+        case (.keyFile, _):
+            throw SealError(file: file, problem: "was sealed with a passphrase, not a key file; give --passphrase-file or --passphrase-env")
+        }
+    }
+}
+
+/// The nonce of chunk `index`: 3 zero bytes, the `last` flag, the index (big-endian).
+func chunkNonce(_ index: UInt64, last: Bool) -> AES.GCM.Nonce {
+    var bytes: [UInt8] = [0, 0, 0, last ? 1 : 0]
+    bytes.append(be: index)
+    return try! AES.GCM.Nonce(data: bytes)
+}
+
+/// Buffers plaintext into chunks and writes each sealed: memory is one chunk.
+struct ChunkWriter {
+    let key: SymmetricKey
+    let headerDigest: [UInt8]
+    let chunkSize: Int
+    let out: PrivateFile.Stream
+    var buffer: UnsafeMutableRawBufferPointer
+    var count = 0
+    var index: UInt64 = 0
+
+    init(key: SymmetricKey, headerDigest: [UInt8], chunkSize: Int, out: PrivateFile.Stream) {
+        self.key = key
+        self.headerDigest = headerDigest
+        self.chunkSize = chunkSize
+        self.out = out
+        buffer = .allocate(byteCount: chunkSize, alignment: 64)
+    }
+
+    /// Seals the buffered bytes as the next chunk. A chunk is flushed only when more bytes
+    /// are waiting, so the last one (which may be full) always carries the `last` flag.
+    mutating func flush(last: Bool) throws {
+        let box = try AES.GCM.seal(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), using: key,
+                                   nonce: chunkNonce(index, last: last), authenticating: headerDigest)
+        try box.ciphertext.withUnsafeBytes { try out.write($0) }
+        try box.tag.withUnsafeBytes { try out.write($0) }
+        index += 1
+        count = 0
+    }
+
+    mutating func append(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            if count == chunkSize { try flush(last: false) }
+            let n = min(chunkSize - count, bytes.count - offset)
+            bytes.withUnsafeBytes { src in
+                (buffer.baseAddress! + count).copyMemory(from: src.baseAddress! + offset, byteCount: n)
+            }
+            count += n
+            offset += n
+        }
+    }
+
+    /// Reads up to `limit` bytes of `fd` straight into the chunk buffer.
+    mutating func fill(from fd: Int32, upTo limit: Int64, file: String) throws -> Int {
+        if count == chunkSize { try flush(last: false) }
+        let want = Int(min(Int64(chunkSize - count), limit))
+        let n = readFully(fd, UnsafeMutableRawBufferPointer(rebasing: buffer[count..<(count + want)]))
+        guard n > 0 else { throw SealError(file: file, problem: n < 0 ? "cannot be read" : "shrank while it was being sealed") }
+        count += n
+        return n
+    }
+
+    mutating func finish() throws {
+        try flush(last: true)
+        buffer.deallocate()
+    }
+}
+
+/// Reads, authenticates and hands out the plaintext of an archive's chunks in order.
+struct ChunkReader {
+    let key: SymmetricKey
+    let headerDigest: [UInt8]
+    let chunkSize: Int
+    let fd: Int32
+    let file: String
+    var raw: [UInt8]
+    var carry: UInt8? = nil
+    var plaintext: [UInt8] = []
+    var position = 0
+    var index: UInt64 = 0
+    var sawLast = false
+
+    init(key: SymmetricKey, headerDigest: [UInt8], chunkSize: Int, fd: Int32, file: String) {
+        self.key = key
+        self.headerDigest = headerDigest
+        self.chunkSize = chunkSize
+        self.fd = fd
+        self.file = file
+        raw = [UInt8](repeating: 0, count: chunkSize + 16)
+    }
+
+    mutating func nextChunk() throws {
+        guard !sawLast else { throw SealError(file: file, problem: "ends early: its last chunk came before the end of its contents (altered)") }
+        var have = 0
+        if let c = carry { raw[0] = c; have = 1; carry = nil }
+        let n = raw.withUnsafeMutableBytes { readFully(fd, UnsafeMutableRawBufferPointer(rebasing: $0[have...])) }
+        guard n >= 0 else { throw SealError(file: file, problem: "cannot be read") }
+        have += n
+        var last = have < raw.count
+        if !last {
+            var peek: UInt8 = 0
+            let m = Glibc.read(fd, &peek, 1)
+            if m == 1 { carry = peek } else { last = true }
+        }
+        guard have >= 16 else {
+            throw SealError(file: file, problem: "is truncated: chunk \(index) is incomplete")
+        }
+        let box: AES.GCM.SealedBox
+        do {
+            box = try AES.GCM.SealedBox(nonce: chunkNonce(index, last: last), ciphertext: raw[0..<(have - 16)],
+                                        tag: raw[(have - 16)..<have])
+        } catch {
+            throw SealError(file: file, problem: "is damaged at chunk \(index)")
+        }
+        do {
+            plaintext = Array(try AES.GCM.open(box, using: key, authenticating: headerDigest))
+        } catch {
+            // A chunk that opens as a middle chunk but sits at the end: the archive was cut.
+            if last, let middle = try? AES.GCM.SealedBox(nonce: chunkNonce(index, last: false), ciphertext: box.ciphertext, tag: box.tag),
+               (try? AES.GCM.open(middle, using: key, authenticating: headerDigest)) != nil {
+                throw SealError(file: file, problem: "is truncated after chunk \(index) (byte \(SealedArchive.headerSize + Int(index + 1) * (chunkSize + 16)))")
+            }
+            let offset = SealedArchive.headerSize + Int(index) * (chunkSize + 16)
+            throw SealError(file: file, problem: "was altered or damaged: chunk \(index) (bytes \(offset)…\(offset + have - 1)) fails authentication")
+        }
+        position = 0
+        index += 1
+        sawLast = last
+    }
+
+    /// Exactly `count` bytes (small reads: entry headers).
+    mutating func read(_ count: Int) throws -> [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(count)
+        while result.count < count {
+            if position == plaintext.count { try nextChunk() }
+            let n = min(count - result.count, plaintext.count - position)
+            result += plaintext[position..<(position + n)]
+            position += n
+        }
+        return result
+    }
+
+    /// Hands up to `limit` bytes of the current chunk to `body`; returns how many.
+    mutating func drain(upTo limit: Int64, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+        if position == plaintext.count { try nextChunk() }
+        let n = Int(min(Int64(plaintext.count - position), limit))
+        try plaintext.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[position..<(position + n)])) }
+        position += n
+        return n
+    }
+
+    /// After the end marker: nothing but (possibly) an empty last chunk, then the file's end.
+    mutating func expectEnd() throws {
+        guard position == plaintext.count else { throw SealError(file: file, problem: "has data after its end marker (altered)") }
+        while !sawLast {
+            try nextChunk()
+            guard plaintext.isEmpty else { throw SealError(file: file, problem: "has data after its end marker (altered)") }
+        }
+        var extra: UInt8 = 0
+        guard carry == nil, Glibc.read(fd, &extra, 1) == 0 else { throw SealError(file: file, problem: "has bytes after its last chunk (altered)") }
+    }
+}
+
+// MARK: Big-endian integers
+
+extension Array where Element == UInt8 {
+    mutating func append<T: FixedWidthInteger>(be value: T) {
+        Swift.withUnsafeBytes(of: value.bigEndian) { append(contentsOf: $0) }
+    }
+}
+
+extension FixedWidthInteger {
+    init<C: Collection>(be bytes: C) where C.Element == UInt8 {
+        self = bytes.reduce(0) { ($0 << 8) | Self($1) }
+    }
+}

@@ -1,0 +1,301 @@
+import Crypto
+import CryptoExtras
+import Foundation
+import Interchange
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What unlocks a sealed archive.
+public enum SealKey: Sendable {
+    /// A passphrase, stretched by scrypt (N = 2^logN, r = 8, p = 1; logN ≥ 17 when sealing
+    /// from the command line: ~0.4 s and 128 MiB per derivation, which is the point).
+    case passphrase(String)
+    /// A key file's bytes (at least 32 of them, e.g. from `trinocular seal --new-key`),
+    /// stretched by HKDF-SHA256 with the archive's salt.
+    case keyFile([UInt8])
+}
+
+/// How an archive is sealed.
+public struct SealOptions: Sendable {
+    /// Plaintext bytes per authenticated chunk (4 KiB … 16 MiB; 1 MiB by default). Memory
+    /// use is a few chunks whatever the folder's size.
+    public var chunkSize: Int = 1 << 20
+    /// scrypt cost: N = 2^scryptLogN (17 by default; the command line never goes lower).
+    public var scryptLogN: Int = 17
+    public init(chunkSize: Int = 1 << 20, scryptLogN: Int = 17) {
+        self.chunkSize = chunkSize
+        self.scryptLogN = scryptLogN
+    }
+}
+
+/// What was sealed or unsealed.
+public struct SealSummary: Sendable, Equatable {
+    /// Files and folders (relative paths, `/`-separated), in archive order.
+    public var files: [String]
+    public var folders: [String]
+    /// Plaintext bytes of all the files.
+    public var bytes: Int64
+}
+
+/// A sealed case archive (`.tseal`, format version 1): a folder's files and sub-folders in
+/// one file, encrypted and authenticated with AES-256-GCM in chunks, so that a capture of
+/// any size streams through a few megabytes of memory.
+///
+/// Layout (integers big-endian):
+/// ```
+/// header (116 bytes)
+///   0  "TRNSEAL\n"          magic
+///   8  u16 version = 1
+///  10  u8  kdf              1 = scrypt(passphrase), 2 = HKDF-SHA256(key file)
+///  11  u8  log2 N           scrypt (0 for a key file)
+///  12  u32 r, u32 p         scrypt
+///  20  32 bytes salt
+///  52  u32 chunk size       plaintext bytes per chunk
+///  56  60 bytes             the archive's random data key, sealed (nonce ‖ 32 ‖ tag) by the
+///                           key-encryption key with header[0..<56] as associated data
+/// chunks: ciphertext ‖ 16-byte tag, each of `chunk size` plaintext bytes but the last
+///   nonce = 0x000000 ‖ u8 last ‖ u64 index; associated data = SHA-256(header)
+/// ```
+/// The plaintext is a sequence of entries: `u8 kind (1 folder, 2 file, 0 end)`, `u16 path
+/// length`, the UTF-8 relative path, and for a file `u64 size` and its bytes.
+/// Any altered, inserted, removed or reordered byte — header included — fails
+/// authentication; a cut at a chunk boundary fails on the `last` flag.
+public enum SealedArchive {
+    static let magic = Array("TRNSEAL\n".utf8)
+    static let version: UInt16 = 1
+    static let headerSize = 116
+    static let wrapOffset = 56
+
+    // MARK: Sealing
+
+    /// Seals every regular file and folder under `folder` into `archive` (written 0600 via a
+    /// temporary name; nothing is left on failure). Symbolic links are refused.
+    /// - Parameter progress: called with the plaintext bytes sealed so far.
+    /// - Throws: `SealError` naming the file and the problem.
+    @discardableResult
+    public static func seal(folder: URL, to archive: URL, key: SealKey, options: SealOptions = SealOptions(),
+                            progress: ((Int64) -> Void)? = nil) throws -> SealSummary {
+        guard (4096...(16 << 20)).contains(options.chunkSize) else {
+            throw SealError(file: archive.path, problem: "chunk size \(options.chunkSize) is outside 4 KiB … 16 MiB")
+        }
+        let listing = try list(folder)
+        var salt = [UInt8](repeating: 0, count: 32)
+        fillRandom(&salt)
+        var header = [UInt8]()
+        header += magic
+        header.append(be: version)
+        switch key {
+        case .passphrase:
+            guard (10...22).contains(options.scryptLogN) else {
+                throw SealError(file: archive.path, problem: "scrypt log2 N \(options.scryptLogN) is outside 10 … 22")
+            }
+            header.append(1); header.append(UInt8(options.scryptLogN))
+            header.append(be: UInt32(8)); header.append(be: UInt32(1))
+        case .keyFile:
+            header.append(2); header.append(0)
+            header.append(be: UInt32(0)); header.append(be: UInt32(0))
+        }
+        header += salt
+        header.append(be: UInt32(options.chunkSize))
+        let parameters = try KeyParameters(header: header, file: archive.path)
+        let kek = try parameters.deriveKEK(key, file: archive.path)
+        let dataKey = SymmetricKey(size: .bits256)
+        let wrapped = try AES.GCM.seal(dataKey.withUnsafeBytes { Array($0) }, using: kek, authenticating: header)
+        header += wrapped.combined!
+        precondition(header.count == headerSize)
+
+        let out = try PrivateFile.Stream(to: archive)
+        var writer = ChunkWriter(key: dataKey, headerDigest: Array(SHA256.hash(data: header)),
+                                 chunkSize: options.chunkSize, out: out)
+        try out.write(header)
+        var summary = SealSummary(files: [], folders: [], bytes: 0)
+        for entry in listing {
+            let path = Array(entry.path.utf8)
+            guard path.count <= Int(UInt16.max) else { throw SealError(file: entry.url.path, problem: "path is too long to seal") }
+            var head: [UInt8] = [entry.isFolder ? 1 : 2]
+            head.append(be: UInt16(path.count))
+            head += path
+            if entry.isFolder {
+                try writer.append(head)
+                summary.folders.append(entry.path)
+                continue
+            }
+            let fd = open(entry.url.path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw SealError(file: entry.url.path, problem: "cannot be read (\(String(cString: strerror(errno))))") }
+            defer { close(fd) }
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { throw SealError(file: entry.url.path, problem: "cannot be read") }
+            let size = Int64(info.st_size)
+            head.append(be: UInt64(size))
+            try writer.append(head)
+            var remaining = size
+            while remaining > 0 {
+                let n = try writer.fill(from: fd, upTo: remaining, file: entry.url.path)
+                remaining -= Int64(n)
+                summary.bytes += Int64(n)
+                progress?(summary.bytes)
+            }
+            summary.files.append(entry.path)
+        }
+        try writer.append([0])
+        try writer.finish()
+        try out.commit()
+        return summary
+    }
+
+    struct ListedEntry { var url: URL; var path: String; var isFolder: Bool }
+
+    /// The folder's entries in a fixed order (sorted by path, folders before their contents).
+    static func list(_ folder: URL) throws -> [ListedEntry] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) else {
+            throw SealError(file: folder.path, problem: "does not exist")
+        }
+        guard isDirectory.boolValue else { throw SealError(file: folder.path, problem: "is a file; seal takes a folder") }
+        var entries: [ListedEntry] = []
+        func walk(_ url: URL, _ relative: String) throws {
+            let names: [String]
+            do { names = try FileManager.default.contentsOfDirectory(atPath: url.path).sorted() } catch {
+                throw SealError(file: url.path, problem: "cannot be listed (\(error.localizedDescription))")
+            }
+            for name in names where !(name.hasPrefix(".") && name.contains(".partial-")) {
+                let child = url.appendingPathComponent(name)
+                let path = relative.isEmpty ? name : relative + "/" + name
+                var info = stat()
+                guard lstat(child.path, &info) == 0 else { throw SealError(file: child.path, problem: "cannot be read") }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR:
+                    entries.append(ListedEntry(url: child, path: path, isFolder: true))
+                    try walk(child, path)
+                case S_IFREG:
+                    entries.append(ListedEntry(url: child, path: path, isFolder: false))
+                default:
+                    throw SealError(file: child.path, problem: "is not a regular file or folder (a link or device); seal takes files and folders only")
+                }
+            }
+        }
+        try walk(folder, "")
+        return entries
+    }
+
+    // MARK: Unsealing
+
+    /// Unseals `archive` into `folder`, which must not exist yet. Everything is written to a
+    /// hidden staging folder beside it and renamed into place only once every chunk has
+    /// authenticated; on any failure nothing is left.
+    /// - Throws: `SealError` — wrong key, altered, truncated or not an archive.
+    @discardableResult
+    public static func unseal(_ archive: URL, to folder: URL, key: SealKey,
+                              progress: ((Int64) -> Void)? = nil) throws -> SealSummary {
+        if FileManager.default.fileExists(atPath: folder.path) {
+            throw SealError(file: folder.path, problem: "already exists; unseal writes a new folder")
+        }
+        let fd = open(archive.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SealError(file: archive.path, problem: "cannot be read (\(String(cString: strerror(errno))))") }
+        defer { close(fd) }
+        let header = try readExactly(fd, headerSize, file: archive.path, what: "header")
+        let parameters = try KeyParameters(header: Array(header[..<wrapOffset]), file: archive.path)
+        let kek = try parameters.deriveKEK(key, file: archive.path)
+        let dataKey: SymmetricKey
+        do {
+            let box = try AES.GCM.SealedBox(combined: header[wrapOffset...])
+            dataKey = SymmetricKey(data: try AES.GCM.open(box, using: kek, authenticating: header[..<wrapOffset]))
+        } catch {
+            throw SealError(file: archive.path, problem: "the key or passphrase is wrong, or the archive's header was altered")
+        }
+        let parent = folder.deletingLastPathComponent()
+        let staging = parent.appendingPathComponent(".\(folder.lastPathComponent).partial-\(getpid())")
+        PrivateFile.removeTree(staging)
+        do {
+            try PrivateFile.makeFolder(staging)
+            var reader = ChunkReader(key: dataKey, headerDigest: Array(SHA256.hash(data: header)),
+                                     chunkSize: parameters.chunkSize, fd: fd, file: archive.path)
+            let summary = try extract(from: &reader, into: staging, file: archive.path, progress: progress)
+            guard rename(staging.path, folder.path) == 0 else {
+                throw SealError(file: folder.path, problem: "cannot be put in place (\(String(cString: strerror(errno))))")
+            }
+            PrivateFile.syncFolder(parent)
+            return summary
+        } catch {
+            PrivateFile.removeTree(staging)
+            if let e = error as? SealError { throw e }
+            throw SealError(file: folder.path, problem: "\(error)")
+        }
+    }
+
+    static func extract(from reader: inout ChunkReader, into staging: URL, file: String,
+                        progress: ((Int64) -> Void)?) throws -> SealSummary {
+        var summary = SealSummary(files: [], folders: [], bytes: 0)
+        while true {
+            let kind = try reader.read(1)[0]
+            if kind == 0 { break }
+            let length = Int(UInt16(be: try reader.read(2)))
+            guard let path = String(bytes: try reader.read(length), encoding: .utf8), isSafe(path) else {
+                throw SealError(file: file, problem: "holds an unsafe path; not a Trinocular archive")
+            }
+            let target = staging.appendingPathComponent(path)
+            switch kind {
+            case 1:
+                try PrivateFile.makeFolder(target)
+                summary.folders.append(path)
+            case 2:
+                var remaining = Int64(UInt64(be: try reader.read(8)))
+                let out = try PrivateFile.Stream(to: target)
+                while remaining > 0 {
+                    let n = try reader.drain(upTo: remaining) { try out.write($0) }
+                    remaining -= Int64(n)
+                    summary.bytes += Int64(n)
+                    progress?(summary.bytes)
+                }
+                try out.commit()
+                summary.files.append(path)
+            default:
+                throw SealError(file: file, problem: "holds an unknown entry kind \(kind)")
+            }
+        }
+        try reader.expectEnd()
+        return summary
+    }
+
+    /// No absolute paths, no `..`, no empty components.
+    static func isSafe(_ path: String) -> Bool {
+        guard !path.isEmpty, !path.hasPrefix("/") else { return false }
+        return path.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { $0 != "" && $0 != "." && $0 != ".." }
+    }
+
+    static func readExactly(_ fd: Int32, _ count: Int, file: String, what: String) throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: count)
+        let n = buffer.withUnsafeMutableBytes { readFully(fd, $0) }
+        guard n == count else {
+            throw SealError(file: file, problem: n < 0 ? "cannot be read" : "is too short to hold a sealed archive's \(what) (truncated, or not a .tseal file)")
+        }
+        return buffer
+    }
+
+    static func fillRandom(_ bytes: inout [UInt8]) {
+        let key = SymmetricKey(size: SymmetricKeySize(bitCount: bytes.count * 8))
+        key.withUnsafeBytes { raw in bytes = Array(raw) }
+    }
+}
+
+/// Reads until `buffer` is full or the file ends; the count read, or -1 on error.
+func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
+    var total = 0
+    while total < buffer.count {
+        let n = read(fd, buffer.baseAddress! + total, buffer.count - total)
+        if n < 0, errno == EINTR { continue }
+        if n < 0 { return -1 }
+        if n == 0 { break }
+        total += n
+    }
+    return total
+}
+
+/// A sealed archive that cannot be written or opened.
+public struct SealError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    public var problem: String
+    public init(file: String, problem: String) { self.file = file; self.problem = problem }
+    public var description: String { "\(file): \(problem)" }
+}
