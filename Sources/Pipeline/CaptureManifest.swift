@@ -16,14 +16,16 @@ public struct CaptureManifest: Sendable, Equatable, Codable {
     /// `face`, `breast`, `abdomen`, `body`, …
     public var region: String?
     public var view: String?
-    /// What the patient agreed to: `clinical`, `education`, `publication`.
-    public var consent: String?
+    /// The uses the patient agreed to, of `clinical`, `education`, `publication`. In the file
+    /// a list names them exactly; a single word names the widest, which covers the narrower
+    /// ones (`"education"` = clinical and education).
+    public var consent: [String]?
     /// `[near, far]` in mm from the first camera.
     public var workingRange: [Double]?
 
     public init(format: String? = CaptureManifest.formatTag, rig: String? = nil, subject: String? = nil,
                 session: String? = nil, region: String? = nil, view: String? = nil,
-                consent: String? = nil, workingRange: [Double]? = nil) {
+                consent: [String]? = nil, workingRange: [Double]? = nil) {
         self.format = format; self.rig = rig; self.subject = subject; self.session = session
         self.region = region; self.view = view; self.consent = consent; self.workingRange = workingRange
     }
@@ -45,8 +47,31 @@ public struct CaptureManifest: Sendable, Equatable, Codable {
                 throw CaptureError(file: url.path, problem: "workingRange must be [near, far] in mm with 0 < near < far, found \(range)")
             }
         }
-        if let consent, !["clinical", "education", "publication"].contains(consent) {
-            throw CaptureError(file: url.path, problem: "consent is \"\(consent)\"; use clinical, education or publication")
+        for use in consent ?? [] where !CaptureManifest.uses.contains(use) {
+            throw CaptureError(file: url.path, problem: "consent is \"\(use)\"; use clinical, education or publication (or a list of them)")
+        }
+    }
+
+    /// Uses a patient can consent to, narrowest first.
+    public static let uses = ["clinical", "education", "publication"]
+
+    enum Keys: String, CodingKey { case format, rig, subject, session, region, view, consent, workingRange }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        format = try c.decodeIfPresent(String.self, forKey: .format)
+        rig = try c.decodeIfPresent(String.self, forKey: .rig)
+        subject = try c.decodeIfPresent(String.self, forKey: .subject)
+        session = try c.decodeIfPresent(String.self, forKey: .session)
+        region = try c.decodeIfPresent(String.self, forKey: .region)
+        view = try c.decodeIfPresent(String.self, forKey: .view)
+        workingRange = try c.decodeIfPresent([Double].self, forKey: .workingRange)
+        if let word = try? c.decodeIfPresent(String.self, forKey: .consent) {
+            // The widest use named covers the narrower ones.
+            let rank = CaptureManifest.uses.firstIndex(of: word)
+            consent = rank.map { Array(CaptureManifest.uses[...$0]) } ?? [word]
+        } else {
+            consent = try c.decodeIfPresent([String].self, forKey: .consent)
         }
     }
 
@@ -71,7 +96,7 @@ public struct CaptureManifest: Sendable, Equatable, Codable {
         if let session { pairs.append(("session", .string(session))) }
         if let region { pairs.append(("region", .string(region))) }
         if let view { pairs.append(("view", .string(view))) }
-        if let consent { pairs.append(("consent", .string(consent))) }
+        if let consent { pairs.append(("consent", .array(consent.map { .string($0) }))) }
         if let workingRange { pairs.append(("workingRange", .numbers(workingRange))) }
         return .object(pairs)
     }

@@ -165,7 +165,7 @@ struct CaptureReport {
             if let s = m.session { facts.append("session \(s)") }
             if let s = m.region { facts.append("region \(s)") }
             if let s = m.view { facts.append("view \(s)") }
-            if let s = m.consent { facts.append("consent \(s)") }
+            if let s = m.consent { facts.append("consent \(s.joined(separator: ", "))") }
             if let r = m.workingRange { facts.append("working range \(fmt(r[0], 0))–\(fmt(r[1], 0)) mm") }
             if !facts.isEmpty { lines.append(""); lines.append("Capture: " + facts.joined(separator: ", ")) }
         }

@@ -17,6 +17,7 @@ import Testing
         #expect(capture.views[1].info.format == .jpeg)
         #expect(capture.rigSource == .folder(dir.appendingPathComponent("rig.json")))
         #expect(capture.manifest?.session == "pre" && capture.manifest?.workingRange == [450, 800])
+        #expect(capture.manifest?.consent == ["clinical"])
         #expect(capture.warnings.isEmpty)
         // The fixture's rig: 15° convergence, target at 600 mm → baseline 2·600·sin(7.5°).
         let baseline = try #require(capture.rig.baseline("cam0", "cam1"))
@@ -115,6 +116,7 @@ import Testing
         (#"{"format": "trinocular.capture/2"}"#, "format"),
         (#"{"workingRange": [800, 400]}"#, "workingRange"),
         (#"{"consent": "yes"}"#, "consent"),
+        (#"{"consent": ["clinical", "ads"]}"#, "consent"),
         (#"{"session": 3}"#, "session"),
         (#"{"subject": "#, "not a valid capture.json"),
     ])
@@ -131,5 +133,18 @@ import Testing
         #expect(Self.problems(URL(fileURLWithPath: "/nonexistent-capture")).first?.problem.contains("no such capture folder") == true)
         let file = TestPaths.shared("middlebury-dino/rig.json")
         #expect(Self.problems(file).first?.problem.contains("is a file") == true)
+    }
+}
+
+/// consent: a list names the uses exactly; one word names the widest, covering the narrower.
+@Test func consentAsAWordOrAList() throws {
+    let root = try TestPaths.temporaryFolder("consent")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let url = root.appendingPathComponent("capture.json")
+    for (text, uses) in [(#"{"consent": "education"}"#, ["clinical", "education"]),
+                         (#"{"consent": "publication"}"#, ["clinical", "education", "publication"]),
+                         (#"{"consent": ["clinical", "publication"]}"#, ["clinical", "publication"])] {
+        try Data(text.utf8).write(to: url)
+        #expect(try CaptureManifest(contentsOf: url).consent == uses)
     }
 }
