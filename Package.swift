@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["CLAPACK"]),
         .target(name: "Interchange"),
         .target(name: "Geometry", dependencies: ["LinearAlgebra", "Interchange"]),
-        .target(name: "Imaging", dependencies: ["CJPEG", "CPNG"]),
+        .target(name: "Imaging", dependencies: ["CJPEG", "CPNG", "Interchange"]),
 
         // Runs the stages in order; shared by the CLI and batch work.
         .target(name: "Calibration", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange"]),

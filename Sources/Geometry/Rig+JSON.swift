@@ -98,10 +98,10 @@ extension Rig {
     /// The rig file's bytes (pretty-printed UTF-8 JSON).
     public func jsonData() -> Data { json.data() }
 
-    /// Writes the rig file atomically (temporary name, then rename).
+    /// Writes the rig file atomically (0600, temporary name, fsync, rename).
     public func write(to url: URL) throws {
-        do { try jsonData().write(to: url, options: .atomic) } catch {
-            throw RigFileError(file: url.path, problem: "cannot write the rig file (\(error.localizedDescription))")
+        do { try PrivateFile.write(Array(jsonData()), to: url) } catch {
+            throw RigFileError(file: url.path, problem: "cannot write the rig file (\(error))")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Interchange
 
 /// The file formats Trinocular reads and writes, recognised by their first bytes (not by
 /// the file name's extension).
@@ -55,7 +56,8 @@ public enum ImageFile {
     /// The largest file read: 1 GiB.
     public static let maximumFileBytes = 1 << 30
 
-    static func bytes(of url: URL) throws -> [UInt8] {
+    /// A file's bytes, refusing folders and files over `maximumFileBytes`.
+    public static func bytes(of url: URL) throws -> [UInt8] {
         let path = url.path
         let attributes: [FileAttributeKey: Any]
         do { attributes = try FileManager.default.attributesOfItem(atPath: path) } catch {
@@ -108,11 +110,11 @@ public enum ImageFile {
         }
     }
 
-    /// Writes encoded bytes atomically: a temporary name in the destination folder, then a
-    /// rename, so that a failure never leaves a half-written file.
+    /// Writes encoded bytes atomically and privately (0600): a temporary name in the
+    /// destination folder, fsync, then a rename, so a failure never leaves a half-written file.
     public static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
-        do { try Data(bytes).write(to: url, options: .atomic) } catch {
-            throw ImageError(file: url.path, problem: "cannot write the file (\(error.localizedDescription))")
+        do { try PrivateFile.write(bytes, to: url) } catch {
+            throw ImageError(file: url.path, problem: "cannot write the file (\(error))")
         }
     }
 

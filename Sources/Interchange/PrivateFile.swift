@@ -119,8 +119,9 @@ public enum PrivateFile {
         }
     }
 
-    /// Removes temporaries (`.<name>.partial-<pid>`) left in `folder` by runs that were
-    /// killed — those whose process no longer exists. Returns their names.
+    /// Removes temporaries (`.<name>.partial-<pid>`, files or staging folders) left in
+    /// `folder` by runs that were killed — those whose process no longer exists. Returns
+    /// their names.
     @discardableResult
     public static func sweepOrphans(in folder: URL) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
@@ -129,7 +130,8 @@ public enum PrivateFile {
             guard let range = name.range(of: ".partial-", options: .backwards),
                   let pid = Int32(name[range.upperBound...]) else { continue }
             if pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }   // still running
-            if unlink(folder.appendingPathComponent(name).path) == 0 { removed.append(name) }
+            let url = folder.appendingPathComponent(name)
+            if unlink(url.path) == 0 || (try? FileManager.default.removeItem(at: url)) != nil { removed.append(name) }
         }
         return removed
     }

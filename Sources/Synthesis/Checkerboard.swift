@@ -267,11 +267,11 @@ public struct CalibrationSet: Sendable {
         let truthStaging = parent.appendingPathComponent(".\(name).truth-rig.partial.json")
         var moved = false
         do {
-            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-            try spec.board.json.data().write(to: staging.appendingPathComponent("board.json"), options: .atomic)
+            try PrivateFile.makeFolder(staging)
+            try PrivateFile.write(Array(spec.board.json.data()), to: staging.appendingPathComponent("board.json"))
             for camera in rig.rig.cameras {
                 let sub = staging.appendingPathComponent(camera.id)
-                try fm.createDirectory(at: sub, withIntermediateDirectories: false)
+                try PrivateFile.makeFolder(sub)
                 for view in views {
                     guard let image = view.images[camera.id] else { continue }
                     let ext = spec.jpegQuality == nil ? "png" : "jpg"

@@ -100,8 +100,8 @@ public struct SyntheticCapture: Sendable {
         let staging = parent.appendingPathComponent(".\(name).partial-\(UUID().uuidString.prefix(8))")
         let stagingDepth = parent.appendingPathComponent(".\(name).depth.partial-\(UUID().uuidString.prefix(8))")
         do {
-            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-            if depthMaps { try fm.createDirectory(at: stagingDepth, withIntermediateDirectories: false) }
+            try PrivateFile.makeFolder(staging)
+            if depthMaps { try PrivateFile.makeFolder(stagingDepth) }
         } catch {
             throw SynthesisError.output(file: parent.path, problem: "cannot create the output folder (\(error.localizedDescription))")
         }
@@ -114,7 +114,7 @@ public struct SyntheticCapture: Sendable {
                 ("consent", "publication"),
                 ("workingRange", .numbers([spec.rig.subjectDistance - 400, spec.rig.subjectDistance + 200])),
             ])
-            try manifest.data().write(to: staging.appendingPathComponent("capture.json"), options: .atomic)
+            try PrivateFile.write(Array(manifest.data()), to: staging.appendingPathComponent("capture.json"))
             for (camera, view) in zip(rig.rig.cameras, views) {
                 if let q = spec.jpegQuality {
                     try ImageFile.write(view.image, to: staging.appendingPathComponent("\(camera.id).jpg"), jpegQuality: q)
@@ -131,7 +131,7 @@ public struct SyntheticCapture: Sendable {
                 }
             }
             let truthStaging = parent.appendingPathComponent(".\(name).truth.partial.json")
-            try truth(depthFolder: depthMaps ? "\(name).depth" : nil).data().write(to: truthStaging, options: .atomic)
+            try PrivateFile.write(Array(truth(depthFolder: depthMaps ? "\(name).depth" : nil).data()), to: truthStaging)
             try fm.moveItem(at: staging, to: folder)
             moved.append(folder)
             if depthMaps { try fm.moveItem(at: stagingDepth, to: depthURL); moved.append(depthURL) }

@@ -84,13 +84,14 @@ struct Compare: ParsableCommand {
                     ("method", "the mesh reflected about the plane normal to each principal axis through its centroid, registered onto itself (point-to-plane ICP, Tukey weights); the axis with the best fit wins; asymmetry = signed distance of each vertex's mirror image from the surface (positive: this side stands out)"),
                 ])),
             ])
-            try OutputFolder.write([
+            let written = try OutputFolder.write([
                 ("registered.ply", PLYMesh.encode(mirrored, comments: [version + ": the mesh mirrored about its symmetry plane"])),
                 ("distance.ply", PLYMesh.encode(Self.coloured(before, by: result.asymmetry, range: range), comments: [version + ": asymmetry, red = this side stands out, saturating at \(range) mm"])),
                 ("comparison.json", Array(json.data())),
             ], to: outURL)
             print("symmetry plane: point (\(fmt(result.plane.point.x, 2)), \(fmt(result.plane.point.y, 2)), \(fmt(result.plane.point.z, 2))) mm, normal (\(fmt(result.plane.normal.x, 4)), \(fmt(result.plane.normal.y, 4)), \(fmt(result.plane.normal.z, 4)))")
             print("RMS asymmetry \(fmt(result.rms, 3)) mm over \(fmt(100 * result.overlap, 1)) % of the vertices; stands out most by \(fmt(result.peakOut.value, 2)) mm at (\(fmt(result.peakOut.point.x, 1)), \(fmt(result.peakOut.point.y, 1)), \(fmt(result.peakOut.point.z, 1)))")
+            try AuditTrail.record("compare --mirror", subject: nil, inputs: [URL(fileURLWithPath: pre)], outputs: written)
             print("wrote \(outURL.path)")
             return
         }
@@ -166,11 +167,13 @@ struct Compare: ParsableCommand {
                 ])
             })),
         ])
-        try OutputFolder.write([
+        let written = try OutputFolder.write([
             ("registered.ply", PLYMesh.encode(result.registered, comments: [version + ": the post mesh in the pre mesh's frame"])),
             ("distance.ply", PLYMesh.encode(Self.coloured(result.registered, by: result.distances, range: range), comments: [version + ": signed distance from the pre surface, red = outside, saturating at \(range) mm"])),
             ("comparison.json", Array(json.data())),
         ], to: outURL)
+        try AuditTrail.record("compare", subject: nil,
+                              inputs: [pre, post!].map { URL(fileURLWithPath: $0) } + (landmarks.map { [URL(fileURLWithPath: $0)] } ?? []), outputs: written)
         print("registered: rotation \(fmt(angle, 3))°, translation \(fmt(length(t.translation), 2)) mm, RMS \(fmt(result.registration.rms, 3)) mm, \(fmt(100 * result.registration.inlierFraction, 1)) % inliers")
         print("surface change: RMS \(fmt(rms, 3)) mm, from \(fmt(finite.min() ?? 0, 2)) to \(fmt(finite.max() ?? 0, 2)) mm")
         for c in result.regions {

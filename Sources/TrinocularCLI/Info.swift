@@ -36,6 +36,7 @@ struct Info: ParsableCommand {
         for warning in loaded.warnings {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
+        try AuditTrail.record("info", subject: loaded.manifest?.subject, inputs: loaded.views.map(\.file), outputs: [])
     }
 }
 

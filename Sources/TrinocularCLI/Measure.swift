@@ -81,6 +81,7 @@ struct Measure: ParsableCommand {
                 measured = try MeasurementPlan(json: planData, file: plan).measure(m, landmarks: placed!, file: plan, errors: errors)
             }
         }
+        var written: [URL] = []
         if let paths, !measured.isEmpty {
             // Numbered files (the measurement names are the user's and stay out of file
             // names); each names its measurement in a comment. Written all at once.
@@ -99,8 +100,10 @@ struct Measure: ParsableCommand {
             }
             let url = URL(fileURLWithPath: paths).standardizedFileURL
             try OutputFolder.check(url, files: files.map(\.0), force: false)
-            try OutputFolder.write(files, to: url)
+            written = try OutputFolder.write(files, to: url)
         }
+        try AuditTrail.record("measure", subject: nil,
+                              inputs: [url] + [landmarks, plan].compactMap { $0.map { URL(fileURLWithPath: $0) } }, outputs: written)
         if json {
             var pairs: [(String, JSONValue)] = [
                 ("format", "trinocular.measure/1"), ("units", "mm"),

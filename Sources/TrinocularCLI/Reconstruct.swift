@@ -97,6 +97,8 @@ struct Reconstruct: ParsableCommand {
           help: "Also write each pair's disparity (16-bit PNG: value / 16 + the pair's disparityPngOffsetPx in reconstruction.json, 0 = none) and confidence (ZNCC × 65535) maps.")
     var saveDisparities = false
 
+    @OptionGroup var privacy: PrivacyOptions
+
     @Flag(help: "Replace the output files (points.ply, mesh.*, reconstruction.json) in an existing output folder.")
     var force = false
 
@@ -125,6 +127,13 @@ struct Reconstruct: ParsableCommand {
         let outURL = URL(fileURLWithPath: out).standardizedFileURL
         try OutputFolder.check(outURL, files: ["points.ply", "mesh.ply", "mesh.obj", "mesh.mtl", "reconstruction.json"], force: force)
         let loaded = try Capture(folder: URL(fileURLWithPath: capture), rigURL: rig.map { URL(fileURLWithPath: $0) })
+        // Names that should be pseudonyms, and what the patient agreed to.
+        let screen = try privacy.screen()
+        let manifestFile = loaded.folder.appendingPathComponent("capture.json").path
+        try privacy.check(loaded.manifest?.subject, "capture.json's subject", file: manifestFile, screen: screen)
+        try privacy.check(loaded.folder.lastPathComponent, "the capture folder's name", file: loaded.folder.path, screen: screen)
+        try privacy.check(outURL.lastPathComponent, "the output folder's name", file: outURL.path, screen: screen)
+        try privacy.checkConsent(loaded.manifest?.consent, region: loaded.manifest?.region, deidentified: false, file: manifestFile)
         var options = ReconstructionOptions()
         options.workingRange = workingRange.flatMap(Reconstruct.parseRange)
         options.pairs = ReconstructionOptions.Pairs(rawValue: pairs)!
@@ -174,7 +183,10 @@ struct Reconstruct: ParsableCommand {
         }
         let seconds = Date().timeIntervalSince(started)
         files.append(("reconstruction.json", Array(ReconstructionReport.json(result, capture: loaded, seconds: seconds, voxel: voxel).data())))
-        try OutputFolder.write(files, to: outURL)
+        let written = try OutputFolder.write(files, to: outURL)
+        var inputs = loaded.views.map(\.file) + [loaded.rigSource.url]
+        if loaded.manifest != nil { inputs.append(URL(fileURLWithPath: manifestFile)) }
+        try AuditTrail.record("reconstruct", subject: loaded.manifest?.subject, inputs: inputs, outputs: written)
         for w in result.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         progress(String(format: "wrote %@ (%d points) in %.1f s", outURL.path, cloud.count, seconds))
     }
@@ -296,31 +308,39 @@ enum OutputFolder {
         }
     }
 
-    static func write(_ files: [(String, [UInt8])], to url: URL) throws {
+    /// Writes every file (0600, in a 0700 folder, whatever the umask) to a hidden staging
+    /// folder beside `url`, then renames the folder — or, into an existing folder, each
+    /// file — into place. Temporaries of killed runs beside it are swept first.
+    /// - Returns: the written files' URLs.
+    @discardableResult
+    static func write(_ files: [(String, [UInt8])], to url: URL) throws -> [URL] {
         let fm = FileManager.default
         let parent = url.deletingLastPathComponent()
         let staging = parent.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
         do {
-            try? fm.removeItem(at: staging)
-            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-            for (name, bytes) in files { try Data(bytes).write(to: staging.appendingPathComponent(name)) }
+            try PrivateFile.makeFolder(parent)
+            PrivateFile.sweepOrphans(in: parent)
+            PrivateFile.removeTree(staging)
+            try PrivateFile.makeFolder(staging)
+            for (name, bytes) in files { try PrivateFile.write(bytes, to: staging.appendingPathComponent(name)) }
             if !fm.fileExists(atPath: url.path) {
-                try fm.moveItem(at: staging, to: url)
+                guard rename(staging.path, url.path) == 0 else { throw PrivateFileError(file: url.path, problem: "cannot be put in place (\(String(cString: strerror(errno))))") }
+                PrivateFile.syncFolder(parent)
             } else {
+                PrivateFile.sweepOrphans(in: url)
                 for (name, _) in files {
-                    let target = url.appendingPathComponent(name)
-                    if fm.fileExists(atPath: target.path) {
-                        _ = try fm.replaceItemAt(target, withItemAt: staging.appendingPathComponent(name))
-                    } else {
-                        try fm.moveItem(at: staging.appendingPathComponent(name), to: target)
+                    guard rename(staging.appendingPathComponent(name).path, url.appendingPathComponent(name).path) == 0 else {
+                        throw PrivateFileError(file: url.appendingPathComponent(name).path, problem: "cannot be put in place (\(String(cString: strerror(errno))))")
                     }
                 }
-                try? fm.removeItem(at: staging)
+                PrivateFile.syncFolder(url)
+                PrivateFile.removeTree(staging)
             }
         } catch {
-            try? fm.removeItem(at: staging)
-            throw OutputError(file: url.path, problem: "cannot write the output (\(error.localizedDescription))")
+            PrivateFile.removeTree(staging)
+            throw OutputError(file: url.path, problem: "cannot write the output (\(error))")
         }
+        return files.map { url.appendingPathComponent($0.0) }
     }
 }
 

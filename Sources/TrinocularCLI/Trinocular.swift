@@ -3,6 +3,8 @@ import Calibration
 import Foundation
 import Metrology
 import Geometry
+import Interchange
+import Safekeeping
 import Imaging
 import Pipeline
 import Stereo
@@ -26,6 +28,7 @@ struct Trinocular: ParsableCommand {
         version: TrinocularVersion.string,
         subcommands: [
             Info.self, Calibrate.self, Reconstruct.self, Measure.self, Compare.self, Batch.self, Synth.self,
+            Deidentify.self, Seal.self, Unseal.self, Audit.self,
         ])
 }
 
@@ -58,7 +61,8 @@ enum TrinocularMain {
 
     static func exit(with error: Error) -> Never {
         switch error {
-        case is ImageError, is RigFileError, is CaptureError, is CaptureProblems, is CalibrationInputError, is MeshFileError, is LandmarkError, is PlanError:
+        case is ImageError, is RigFileError, is CaptureError, is CaptureProblems, is CalibrationInputError, is MeshFileError, is LandmarkError, is PlanError,
+             is SealError, is AuditError, is ScreenError, is SafekeepingRefusal:
             fail("error: \(error)", status: ExitStatus.badInput)
         case let e as CalibrationError:
             // Too few usable views is the folder's fault (bad input); a solver that cannot
@@ -67,13 +71,15 @@ enum TrinocularMain {
             fail("error: \(e)", status: ExitStatus.workFailed)
         case let e as ReconstructionError:
             fail("error: \(e)", status: e.badInput ? ExitStatus.badInput : ExitStatus.workFailed)
-        case is OutputError, is MatchingError:
+        case is OutputError, is MatchingError, is PrivateFileError:
             fail("error: \(error)", status: ExitStatus.workFailed)
         case is StageUnavailable:
             fail("error: \(error)", status: ExitStatus.workFailed)
         case let e as SynthesisError:
             if case .output = e { fail("error: \(e)", status: ExitStatus.workFailed) }
             fail("error: \(e)", status: ExitStatus.badInput)
+        case let e as ExitCode where e != .success && e != .validationFailure:
+            Foundation.exit(e.rawValue)   // the command has said why
         default:
             break
         }
