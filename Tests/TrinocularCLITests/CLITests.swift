@@ -17,10 +17,24 @@ struct Run {
         return TestPaths.packageRoot.appendingPathComponent(".build/debug/trinocular")
     }()
 
-    init(_ arguments: [String]) throws {
+    /// The audit log of every test run (not the user's ~/.local/state one).
+    static let auditLog = FileManager.default.temporaryDirectory.appendingPathComponent("trinocular-tests-\(getpid())/audit.log")
+
+    /// Runs `trinocular arguments`, with `environment` added to the test's, and with
+    /// `umask` (through /bin/sh) when given.
+    init(_ arguments: [String], environment: [String: String] = [:], umask: String? = nil) throws {
         let process = Process()
-        process.executableURL = Run.binary
-        process.arguments = arguments
+        if let umask {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", Run.binary.path] + arguments
+        } else {
+            process.executableURL = Run.binary
+            process.arguments = arguments
+        }
+        var env = ProcessInfo.processInfo.environment
+        env["TRINOCULAR_AUDIT_LOG"] = Run.auditLog.path
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
