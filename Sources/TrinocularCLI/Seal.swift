@@ -140,7 +140,7 @@ struct Seal: ParsableCommand {
         }
         let seconds = Date().timeIntervalSince(started)
         try AuditTrail.record("seal", subject: nil, inputs: [source], outputs: [archive])
-        print(String(format: "sealed %d files (%.1f MB) in %.1f s into %@", summary.files.count, Double(summary.bytes) / 1e6, seconds, archive.path))
+        print(String(format: "sealed %d files (%.1f MB) in %.1f s into %@ (peak memory %d MB)", summary.files.count, Double(summary.bytes) / 1e6, seconds, archive.path, PeakMemory.megabytes))
     }
 }
 
@@ -168,7 +168,7 @@ struct Unseal: ParsableCommand {
         let target = URL(fileURLWithPath: out).standardizedFileURL
         let summary = try SealedArchive.unseal(source, to: target, key: try keys.key(confirm: false))
         try AuditTrail.record("unseal", subject: nil, inputs: [source], outputs: [target])
-        print(String(format: "unsealed %d files (%.1f MB) into %@", summary.files.count, Double(summary.bytes) / 1e6, target.path))
+        print(String(format: "unsealed %d files (%.1f MB) into %@ (peak memory %d MB)", summary.files.count, Double(summary.bytes) / 1e6, target.path, PeakMemory.megabytes))
     }
 }
 
@@ -238,5 +238,16 @@ enum SymmetricKeyBytes {
         var g = SystemRandomNumberGenerator()
         for i in bytes.indices { bytes[i] = g.next() }
         return bytes
+    }
+}
+
+/// This process's peak resident memory (Linux: VmHWM of /proc/self/status), in MB; 0 where
+/// it cannot be read.
+enum PeakMemory {
+    static var megabytes: Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kB = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return (kB * 1024 + 500_000) / 1_000_000
     }
 }

@@ -7,7 +7,7 @@ import Testing
 
 /// Geodesics against closed forms: a polygonal tube unrolls into a plane, so its exact
 /// geodesic is a straight line there; on a meshed sphere, a great-circle arc.
-@Suite(.enabled(if: releaseRun, "meshing and searching in a debug build take a minute: runs in the release half of scripts/test")) struct GeodesicTests {
+@Suite(.enabled(if: releaseRun, "meshing and searching in a debug build take a minute: runs in scripts/test (release build)")) struct GeodesicTests {
     @Test func tubeGeodesicIsTheUnrolledStraightLine() throws {
         let r = 30.0, n = 96, height = 120.0
         let mesh = PlaneSectionTests.tube(radius: r, height: height, around: n, rings: 61)

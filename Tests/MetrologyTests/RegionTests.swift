@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 /// Regions inside landmark loops: exact areas on planes, volumes against fitted bases.
-@Suite(.enabled(if: releaseRun, "geodesic loops in a debug build take a minute and a half: runs in the release half of scripts/test")) struct RegionTests {
+@Suite(.enabled(if: releaseRun, "geodesic loops in a debug build take a minute and a half: runs in scripts/test (release build)")) struct RegionTests {
     static func heightField(half: Double, step: Double, _ f: (Double, Double) -> Double) -> TriangleMesh {
         MeshFixtures.heightField(half: half, step: step, f)
     }

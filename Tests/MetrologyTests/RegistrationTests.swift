@@ -8,7 +8,7 @@ import Testing
 
 /// Rigid registration recovers a known motion between two meshes of the same surface
 /// (sampled independently), also when part of the surface changed between them.
-@Suite(.enabled(if: releaseRun, "meshing and searching in a debug build take a minute: runs in the release half of scripts/test")) struct RegistrationTests {
+@Suite(.enabled(if: releaseRun, "meshing and searching in a debug build take a minute: runs in scripts/test (release build)")) struct RegistrationTests {
     /// A 150 × 150 mm height field with two bumps (amplitude a1, a2; σ 18 mm), meshed from
     /// jittered samples (normals toward +z), points mapped by `pose`.
     static func patch(a1: Double, a2: Double, seed: UInt64, pose: RigidTransform) -> TriangleMesh {

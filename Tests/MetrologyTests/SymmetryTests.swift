@@ -9,7 +9,7 @@ import Testing
 
 /// Mirror symmetry on the synthetic face (symmetric by construction), meshed straight from
 /// the scene by ray casting, with the surface noise of a reconstruction (σ 0.04 mm).
-@Suite(.enabled(if: releaseRun, "registration in a debug build takes a minute: runs in the release half of scripts/test"))
+@Suite(.enabled(if: releaseRun, "registration in a debug build takes a minute: runs in scripts/test (release build)"))
 struct SymmetryTests {
     /// The face seen from the front: a grid of rays along +z (subject frame), 1 mm apart,
     /// moved by `pose`; `bump` displaces the surface along z near a point.

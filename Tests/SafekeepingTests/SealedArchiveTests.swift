@@ -6,7 +6,7 @@ import Testing
 /// Sealed archives: byte-identical round trips, and any single altered byte — header
 /// included — refused with nothing written. (The C cipher and scrypt code is unoptimised in
 /// a debug build: a minute there, seconds in release.)
-@Suite(.enabled(if: releaseRun, "scrypt and AES built without optimisation take a minute in debug: runs in the release half of scripts/test"))
+@Suite(.enabled(if: releaseRun, "scrypt and AES built without optimisation take a minute in debug: runs in scripts/test (release build)"))
 struct SealedArchiveTests {
     static let keyBytes: [UInt8] = (0..<32).map { UInt8(truncatingIfNeeded: $0 * 11 + 3) }
 

@@ -48,6 +48,6 @@ extension Dictionary where Key == String, Value == Any {
     public func objects(_ key: String) -> [[String: Any]] { self[key] as! [[String: Any]] }
 }
 
-/// True in the release half of scripts/test (TRINOCULAR_ACCURACY=1): tests that are quick in
+/// True in scripts/test (release build) (TRINOCULAR_ACCURACY=1): tests that are quick in
 /// release but slow in a debug build (meshing, graph searches) run there.
 public let releaseRun = ProcessInfo.processInfo.environment["TRINOCULAR_ACCURACY"] != nil

@@ -9,7 +9,7 @@ import Testing
 /// `trinocular compare`: a bumpy patch, then the same with one bump 10 % higher, turned 5°
 /// and shifted 20 mm: the motion, the volume change and the unchanged bump; `--mirror` on a
 /// symmetric patch; bad input exits 2 and writes nothing.
-@Suite(.enabled(if: releaseRun, "registration and geodesic loops take minutes in a debug build: runs in the release half of scripts/test"))
+@Suite(.enabled(if: releaseRun, "registration and geodesic loops take minutes in a debug build: runs in scripts/test (release build)"))
 struct CompareCLITests {
     static let sigma = 12.0
     static func bump(_ x: Double, _ y: Double, _ cx: Double, _ cy: Double, _ a: Double, _ s: Double = sigma) -> Double {
