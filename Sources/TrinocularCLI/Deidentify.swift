@@ -106,7 +106,7 @@ struct Deidentify: ParsableCommand {
         let (files, report, subject) = isMesh ? try redactMesh(source) : try copyCaptures(source, out: outURL, screen: screen)
         var all = files
         all.append(("deidentification.json", Array(report.data())))
-        let written = try NestedOutput.write(all, to: outURL)
+        let written = try OutputFolder.write(all, to: outURL)   // OUT is new: renamed whole
         try AuditTrail.record("deidentify", subject: subject, inputs: [source], outputs: written)
         print("wrote \(outURL.path) (\(files.count) files)")
     }
@@ -160,35 +160,6 @@ struct SafekeepingRefusal: Error, CustomStringConvertible {
     var file: String
     var problem: String
     var description: String { "\(file): \(problem)" }
-}
-
-/// A folder tree written all at once, privately (0600 files, 0700 folders).
-enum NestedOutput {
-    /// Writes `files` (paths relative to `url`, `/`-separated) to a staging folder beside
-    /// `url`, then renames it to `url`, which must not exist. - Returns: the files' URLs.
-    static func write(_ files: [(String, [UInt8])], to url: URL) throws -> [URL] {
-        let parent = url.deletingLastPathComponent()
-        let staging = parent.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
-        do {
-            try PrivateFile.makeFolder(parent)
-            PrivateFile.sweepOrphans(in: parent)
-            PrivateFile.removeTree(staging)
-            try PrivateFile.makeFolder(staging)
-            for (path, bytes) in files {
-                let target = staging.appendingPathComponent(path)
-                try PrivateFile.makeFolder(target.deletingLastPathComponent())
-                try PrivateFile.write(bytes, to: target)
-            }
-            guard rename(staging.path, url.path) == 0 else {
-                throw PrivateFileError(file: url.path, problem: "cannot be put in place (\(String(cString: strerror(errno))))")
-            }
-            PrivateFile.syncFolder(parent)
-        } catch {
-            PrivateFile.removeTree(staging)
-            throw OutputError(file: url.path, problem: "cannot write the output (\(error))")
-        }
-        return files.map { url.appendingPathComponent($0.0) }
-    }
 }
 
 func crossProduct3(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {

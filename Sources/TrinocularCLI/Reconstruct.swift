@@ -308,30 +308,39 @@ enum OutputFolder {
         }
     }
 
-    /// Writes every file (0600, in a 0700 folder, whatever the umask) to a hidden staging
-    /// folder beside `url`, then renames the folder — or, into an existing folder, each
-    /// file — into place. Temporaries of killed runs beside it are swept first.
-    /// - Returns: the written files' URLs.
+    /// Writes every file (0600, in 0700 folders, whatever the umask; names may hold `/`
+    /// for sub-folders) to a hidden staging folder beside `url`, then renames the folder —
+    /// or, into an existing folder, each file — into place. Temporaries of killed runs
+    /// beside it are swept first. - Returns: the written files' URLs.
     @discardableResult
     static func write(_ files: [(String, [UInt8])], to url: URL) throws -> [URL] {
         let fm = FileManager.default
         let parent = url.deletingLastPathComponent()
         let staging = parent.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
+        func place(_ from: URL, _ to: URL) throws {
+            guard rename(from.path, to.path) == 0 else {
+                throw PrivateFileError(file: to.path, problem: "cannot be put in place (\(String(cString: strerror(errno))))")
+            }
+        }
         do {
             try PrivateFile.makeFolder(parent)
             PrivateFile.sweepOrphans(in: parent)
             PrivateFile.removeTree(staging)
             try PrivateFile.makeFolder(staging)
-            for (name, bytes) in files { try PrivateFile.write(bytes, to: staging.appendingPathComponent(name)) }
+            for (name, bytes) in files {
+                let target = staging.appendingPathComponent(name)
+                try PrivateFile.makeFolder(target.deletingLastPathComponent())
+                try PrivateFile.write(bytes, to: target)
+            }
             if !fm.fileExists(atPath: url.path) {
-                guard rename(staging.path, url.path) == 0 else { throw PrivateFileError(file: url.path, problem: "cannot be put in place (\(String(cString: strerror(errno))))") }
+                try place(staging, url)
                 PrivateFile.syncFolder(parent)
             } else {
                 PrivateFile.sweepOrphans(in: url)
                 for (name, _) in files {
-                    guard rename(staging.appendingPathComponent(name).path, url.appendingPathComponent(name).path) == 0 else {
-                        throw PrivateFileError(file: url.appendingPathComponent(name).path, problem: "cannot be put in place (\(String(cString: strerror(errno))))")
-                    }
+                    let target = url.appendingPathComponent(name)
+                    try PrivateFile.makeFolder(target.deletingLastPathComponent())
+                    try place(staging.appendingPathComponent(name), target)
                 }
                 PrivateFile.syncFolder(url)
                 PrivateFile.removeTree(staging)
