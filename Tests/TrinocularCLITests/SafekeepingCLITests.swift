@@ -148,6 +148,37 @@ struct SafekeepingCLITests {
         #expect(again.status == 0 && mappingAgain == mapping)
     }
 
+    /// A body scan cut through three landmarks (say, the suprasternal notch and both
+    /// acromia), removing the side of a fourth (the nasion).
+    @Test func aMeshIsCutThroughLandmarks() throws {
+        let dir = try TestPaths.temporaryFolder("cut-landmarks")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var mesh = MeshFixtures.heightField(half: 100, step: 2) { x, y in 0.002 * (x * x + y * y) }
+        mesh.colors = mesh.vertices.map { _ in SIMD3<UInt8>(180, 140, 120) }
+        let ply = dir.appendingPathComponent("scan.ply")
+        try Data(PLYMesh.encode(mesh)).write(to: ply)
+        func z(_ x: Double, _ y: Double) -> Double { 0.002 * (x * x + y * y) }
+        let landmarks = dir.appendingPathComponent("landmarks.json")
+        try Data("""
+            {"format": "trinocular.landmarks/1", "landmarks": [
+              {"name": "notch", "point": [0, 40, \(z(0, 40))]}, {"name": "left", "point": [-60, 40, \(z(-60, 40))]},
+              {"name": "right", "point": [60, 40, \(z(60, 40))]}, {"name": "nasion", "point": [0, 90, \(z(0, 90))]}]}
+            """.utf8).write(to: landmarks)
+        let out = dir.appendingPathComponent("out")
+        let run = try Run(["deidentify", ply.path, "--out", out.path, "--landmarks", landmarks.path,
+                           "--cut-through", "notch,left,right", "--remove-toward", "nasion", "--purpose", "publication"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let kept = try PLYMesh.read(out.appendingPathComponent("mesh.ply"))
+        // The plane through the three points is y = 40 (to within the landmarks' snapping onto
+        // the faces): everything beyond goes; only the row on the plane itself is in doubt.
+        #expect(kept.colors == nil && kept.vertices.allSatisfy { $0.y <= 40 + 1e-6 })
+        #expect((101 * 70...101 * 71).contains(kept.vertices.count), "\(kept.vertices.count)")
+        #expect(try String(contentsOf: out.appendingPathComponent("mesh.obj"), encoding: .utf8).contains("mtllib") == false)
+        // Without a cut, publication is refused: the whole shape may show a face.
+        let whole = try Run(["deidentify", ply.path, "--out", dir.appendingPathComponent("whole").path, "--purpose", "publication"])
+        #expect(whole.status == 2 && whole.stderr.contains("scan.ply"), "\(whole.stderr)")
+    }
+
     @Test func refusalsNameTheFileAndWriteNothing() throws {
         let dir = try TestPaths.temporaryFolder("refusals")
         defer { try? FileManager.default.removeItem(at: dir) }
