@@ -103,6 +103,7 @@ struct Deidentify: ParsableCommand {
         }
         if outURL.path.hasPrefix(source.path + "/") { throw SafekeepingRefusal(file: outURL.path, problem: "lies inside the input; write it elsewhere") }
         let screen = try privacy.screen()
+        try privacy.check(outURL.lastPathComponent, "the output folder's name", file: outURL.path, screen: screen)
         let (files, report, subject) = isMesh ? try redactMesh(source) : try copyCaptures(source, out: outURL, screen: screen)
         var all = files
         all.append(("deidentification.json", Array(report.data())))
