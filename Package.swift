@@ -18,10 +18,12 @@ let package = Package(
         .library(name: "Surface", targets: ["Surface"]),
         .library(name: "Metrology", targets: ["Metrology"]),
         .library(name: "Safekeeping", targets: ["Safekeeping"]),
+        .library(name: "Studies", targets: ["Studies"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.0",
                  traits: ["MallocInterposer"]),
     ],
@@ -58,12 +60,17 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),
+        // Batch work over studies: the results store (SQLite through GRDB), reliability (issue 9).
+        .target(name: "Studies", dependencies: [
+            "Interchange",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Stereo", "Reconstruction", "Surface"]),
 
         .executableTarget(
             name: "TrinocularCLI",
             dependencies: [
-                "Pipeline", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry", "Safekeeping",
+                "Pipeline", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry", "Safekeeping", "Studies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -83,6 +90,7 @@ let package = Package(
         .testTarget(name: "SurfaceTests", dependencies: ["Surface", "TestSupport"]),
         .testTarget(name: "MetrologyTests", dependencies: ["Metrology", "Surface", "Geometry", "LinearAlgebra", "Synthesis", "TestSupport"]),
         .testTarget(name: "SafekeepingTests", dependencies: ["Safekeeping", "Interchange", "TestSupport"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "TestSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",
