@@ -5,6 +5,7 @@ import Metrology
 import Geometry
 import Interchange
 import Safekeeping
+import Studies
 import Imaging
 import Pipeline
 import Stereo
@@ -28,7 +29,7 @@ struct Trinocular: ParsableCommand {
         version: TrinocularVersion.string,
         subcommands: [
             Info.self, Calibrate.self, Reconstruct.self, Measure.self, Compare.self, Batch.self, Synth.self,
-            Deidentify.self, Seal.self, Unseal.self, Audit.self,
+            Deidentify.self, Seal.self, Unseal.self, Audit.self, Study.self,
         ])
 }
 
@@ -37,15 +38,6 @@ enum ExitStatus {
     static let success: Int32 = 0
     static let workFailed: Int32 = 1
     static let badInput: Int32 = 2
-}
-
-/// A stage the command line names but this build does not have yet.
-struct StageUnavailable: Error, CustomStringConvertible {
-    var verb: String
-    var description: String {
-        "'trinocular \(verb)' is not yet available in Trinocular \(TrinocularVersion.string); " +
-            "`trinocular info CAPTURE` checks a capture folder and its rig"
-    }
 }
 
 @main
@@ -62,7 +54,7 @@ enum TrinocularMain {
     static func exit(with error: Error) -> Never {
         switch error {
         case is ImageError, is RigFileError, is CaptureError, is CaptureProblems, is CalibrationInputError, is MeshFileError, is LandmarkError, is PlanError,
-             is SealError, is AuditError, is ScreenError, is SafekeepingRefusal:
+             is SealError, is AuditError, is ScreenError, is SafekeepingRefusal, is StoreError:
             fail("error: \(error)", status: ExitStatus.badInput)
         case let e as CalibrationError:
             // Too few usable views is the folder's fault (bad input); a solver that cannot
@@ -72,8 +64,6 @@ enum TrinocularMain {
         case let e as ReconstructionError:
             fail("error: \(e)", status: e.badInput ? ExitStatus.badInput : ExitStatus.workFailed)
         case is OutputError, is MatchingError, is PrivateFileError:
-            fail("error: \(error)", status: ExitStatus.workFailed)
-        case is StageUnavailable:
             fail("error: \(error)", status: ExitStatus.workFailed)
         case let e as SynthesisError:
             if case .output = e { fail("error: \(e)", status: ExitStatus.workFailed) }

@@ -114,11 +114,13 @@ struct Run {
         #expect(unknown.status == 2)
     }
 
-    @Test func stagesNotYetBuiltSaySoAndExitOne() throws {
-        let run = try Run(["batch", "study", "--out", "/tmp/never-written"])
-        #expect(run.status == 1)
-        #expect(run.stderr.contains("not yet available"))
-        #expect(!FileManager.default.fileExists(atPath: "/tmp/never-written"))
+    @Test func batchNamesAMissingStudyAndWritesNothing() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("batch-never-written-\(getpid())")
+        let run = try Run(["batch", "/no/such/study", "--out", out.path])
+        #expect(run.status == 2 && run.stderr.contains("/no/such/study"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        let export = try Run(["study", "export", out.path, "--csv"])
+        #expect(export.status == 2 && export.stderr.contains("results.sqlite"), "\(export.stderr)")
     }
 
     @Test func compareNamesAMissingMeshAndWritesNothing() throws {

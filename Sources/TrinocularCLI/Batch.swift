@@ -1,0 +1,214 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Interchange
+import Metrology
+import Pipeline
+import Safekeeping
+import Studies
+import Surface
+
+/// Set by SIGINT: no new case starts; running ones finish and are recorded.
+nonisolated(unsafe) var batchInterrupted: sig_atomic_t = 0
+
+/// `trinocular batch STUDY --out OUT`: every capture reconstructed and measured, results in
+/// OUT/results.sqlite.
+struct Batch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reconstruct and measure every capture of a study folder into a results store.",
+        discussion: """
+            STUDY's sub-folders that hold images are its captures (sorted by name). Each is \
+            reconstructed (as `trinocular reconstruct`, without texture) and measured: the \
+            mesh's area, its volume when closed, and with --plan the plan's measurements \
+            between the landmarks of the capture's landmarks.json (or --landmarks). Subject \
+            and session come from capture.json (else the folder's name and "default").
+
+            Results go to OUT/results.sqlite (studies, subjects, sessions, captures with their \
+            inputs' SHA-256, runs with tool, parameters, timings, warnings or the error, and \
+            measurements with unit, uncertainty, method and QC flags), one transaction per \
+            case: a run killed at any moment keeps every finished case and nothing half. Run \
+            it again to resume: a capture already run with the same inputs and parameters is \
+            skipped (--retry-failed runs failed ones again). A failing case is recorded with \
+            its reason and the others go on.
+
+            --jobs N runs N cases at once (default 1), fewer if the images' size says N would \
+            not fit in memory. --shard I/N takes every N-th capture from the I-th (1-based), \
+            for a cluster's job array; `trinocular study merge` combines the stores. Progress \
+            with counts and ETA goes to stderr; Ctrl-C lets running cases finish and stops. \
+            Tables: `trinocular study export OUT --csv`; repeatability: `trinocular study stats OUT`.
+            """)
+
+    @Argument(help: ArgumentHelp("A folder whose sub-folders are capture folders.", valueName: "STUDY-FOLDER")) var study: String
+    @Option(help: ArgumentHelp("Output folder (holds results.sqlite).", valueName: "OUT-FOLDER")) var out: String
+    @Option(help: "Captures processed at once.") var jobs: Int = 1
+    @Option(help: ArgumentHelp("Process only shard I of N (e.g. 2/4).", valueName: "I/N")) var shard: String?
+    @Option(help: ArgumentHelp("A measurement plan (trinocular.plan/1) applied to every capture.", valueName: "PLAN.json")) var plan: String?
+    @Option(help: ArgumentHelp("Landmarks for captures without their own landmarks.json.", valueName: "FILE")) var landmarks: String?
+    @Flag(name: .customLong("retry-failed"), help: "Run captures that failed before again.") var retryFailed = false
+
+    func validate() throws {
+        if !(1...64).contains(jobs) { throw ValidationError("--jobs must be 1…64") }
+        if let shard, Self.parseShard(shard) == nil { throw ValidationError("--shard must be I/N with 1 ≤ I ≤ N, e.g. 2/4") }
+    }
+
+    static func parseShard(_ s: String) -> (index: Int, count: Int)? {
+        let p = s.split(separator: "/").compactMap { Int($0) }
+        guard p.count == 2, p[1] >= 1, (1...p[1]).contains(p[0]) else { return nil }
+        return (p[0], p[1])
+    }
+
+    func run() throws {
+        let studyURL = URL(fileURLWithPath: study).standardizedFileURL
+        var captures = try Deidentify.captures(in: studyURL).compactMap { c in c.name.map { ($0, c.url) } }
+        guard !captures.isEmpty else { throw CaptureError(file: studyURL.path, problem: "is a capture folder, not a study; batch takes a folder of capture folders") }
+        if let (index, count) = shard.flatMap(Self.parseShard) {
+            captures = captures.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
+        }
+        let outURL = URL(fileURLWithPath: out).standardizedFileURL
+        try PrivateFile.makeFolder(outURL)
+        let store = try ResultsStore(url: outURL.appendingPathComponent("results.sqlite"))
+        let planBytes = try plan.map { try Self.read($0, what: "plan") }
+        let sharedLandmarks = try landmarks.map { try Self.read($0, what: "landmarks") }
+        let parameters = JSONValue.object([
+            ("tool", .string("trinocular \(TrinocularVersion.string)")),
+            ("reconstruction", "defaults: neighbour pairs, meshing 0.75 mm adaptive, no texture"),
+            ("planSHA256", .optional(planBytes.map { Digest.hex(of: $0) })),
+            ("landmarksSHA256", .optional(sharedLandmarks.map { Digest.hex(of: $0) })),
+        ]).text(pretty: false)
+        let parametersSHA256 = Digest.hex(of: Array(parameters.utf8))
+
+        // What is left to do.
+        var todo: [(String, URL, CaptureKey)] = []
+        for (name, url) in captures {
+            let key = try Self.key(name, url)
+            if try !store.hasRun(key, parametersSHA256: parametersSHA256, retryFailed: retryFailed) { todo.append((name, url, key)) }
+        }
+        let skipped = captures.count - todo.count
+        let jobs = Self.jobsThatFit(jobs, sample: todo.first?.1)
+        progress("batch: \(captures.count) captures, \(skipped) done before, \(todo.count) to run, \(jobs) at a time")
+        signal(SIGINT) { _ in batchInterrupted = 1 }
+
+        let started = Date()
+        let tally = BatchTally()
+        var notStarted = 0
+        let todoCount = todo.count, total = captures.count
+        let semaphore = DispatchSemaphore(value: jobs)
+        let group = DispatchGroup()
+        let work = DispatchQueue(label: "batch", attributes: .concurrent)
+        for (name, url, key) in todo {
+            semaphore.wait()
+            if batchInterrupted != 0 { semaphore.signal(); notStarted += 1; continue }
+            group.enter()
+            work.async {
+                defer { semaphore.signal(); group.leave() }
+                let outcome = Self.runCase(url, key: key, parameters: parameters, parametersSHA256: parametersSHA256,
+                                           plan: planBytes, landmarks: sharedLandmarks)
+                var recorded = true
+                do {
+                    try store.record(outcome, study: studyURL.lastPathComponent)
+                    try AuditTrail.record("batch", subject: key.subject, inputs: [url], outputs: [store.url])
+                } catch {
+                    recorded = false
+                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                }
+                tally.lock.lock()
+                defer { tally.lock.unlock() }
+                tally.done += 1
+                if outcome.error != nil || !recorded { tally.failed += 1 }
+                let elapsed = Date().timeIntervalSince(started)
+                let eta = elapsed / Double(tally.done) * Double(todoCount - tally.done)
+                let state = outcome.error.map { "failed: \($0)" } ?? String(format: "done in %.1f s", outcome.seconds)
+                progress(String(format: "[%d/%d] %@ %@ (%d failed, ETA %@)", tally.done + skipped, total, name, state, tally.failed, Self.duration(eta)))
+            }
+        }
+        group.wait()
+        signal(SIGINT, SIG_DFL)
+        let seconds = Date().timeIntervalSince(started)
+        progress(String(format: "batch: %d run in %@ (%.1f cases/hour), %d failed, %d skipped as done before",
+                        tally.done, Self.duration(seconds), seconds > 0 ? Double(tally.done) / seconds * 3600 : 0, tally.failed, skipped))
+        if notStarted > 0 {
+            progress("stopped: \(notStarted) captures not started; run the same command again to resume")
+            throw ExitCode(130)
+        }
+        print("results: \(store.url.path)")
+    }
+
+    static func read(_ path: String, what: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw PlanError(file: path, problem: "the \(what) file cannot be read") }
+        return Array(data)
+    }
+
+    static func duration(_ s: Double) -> String {
+        guard s.isFinite else { return "?" }
+        let t = Int(s.rounded())
+        return t >= 3600 ? "\(t / 3600)h\(String(format: "%02d", t % 3600 / 60))m" : t >= 60 ? "\(t / 60)m\(String(format: "%02d", t % 60))s" : "\(t)s"
+    }
+
+    /// Subject, session and the inputs' digest of a capture folder.
+    static func key(_ name: String, _ url: URL) throws -> CaptureKey {
+        let manifestURL = url.appendingPathComponent("capture.json")
+        let manifest = FileManager.default.fileExists(atPath: manifestURL.path) ? try CaptureManifest(contentsOf: manifestURL) : nil
+        return CaptureKey(folder: name, subject: manifest?.subject ?? name, session: manifest?.session ?? "default",
+                          inputsSHA256: try Digest.hex(of: url))
+    }
+
+    /// At most `requested`, and no more than 75 % of the memory allows for captures of this
+    /// size (about 250 bytes per pixel of all cameras at the peak of matching and meshing).
+    static func jobsThatFit(_ requested: Int, sample: URL?) -> Int {
+        guard requested > 1, let sample, let capture = try? Capture(folder: sample, rigURL: nil) else { return requested }
+        let pixels = capture.views.reduce(0) { $0 + $1.info.width * $1.info.height }
+        let perCase = Double(pixels) * 250
+        let fit = Int(0.75 * Double(ProcessInfo.processInfo.physicalMemory) / perCase)
+        if fit < requested { progress("batch: --jobs \(requested) would not fit in memory for \(pixels / 1_000_000) MP captures; running \(max(1, fit))") }
+        return max(1, min(requested, fit))
+    }
+
+    /// Reconstructs and measures one capture; every error becomes the case's recorded failure.
+    static func runCase(_ url: URL, key: CaptureKey, parameters: String, parametersSHA256: String,
+                        plan: [UInt8]?, landmarks: [UInt8]?) -> RunOutcome {
+        let started = Date()
+        var outcome = RunOutcome(key: key, parametersSHA256: parametersSHA256, parameters: parameters,
+                                 tool: "trinocular \(TrinocularVersion.string)", error: nil, seconds: 0, warnings: [], measurements: [])
+        do {
+            let capture = try Capture(folder: url, rigURL: nil)
+            var options = ReconstructionOptions()
+            options.texture = false
+            let result = try Reconstructor.run(capture, options: options) { _ in }
+            outcome.warnings = capture.warnings + result.warnings
+            guard let mesh = result.mesh else { throw OutputError(file: url.path, problem: "no mesh was made") }
+            let topology = mesh.topology
+            let qc = topology.isClosed ? [] : ["mesh-open"]
+            outcome.measurements.append(StoredMeasurement(name: "surface area", value: mesh.area, unit: "mm2", uncertainty: nil,
+                                                          method: "sum of the mesh's triangle areas", qc: qc))
+            if let volume = try? mesh.volume() {
+                outcome.measurements.append(StoredMeasurement(name: "enclosed volume", value: volume, unit: "mm3", uncertainty: nil,
+                                                              method: "divergence theorem over the closed mesh"))
+            }
+            if let plan {
+                let ownLandmarks = url.appendingPathComponent("landmarks.json")
+                let file = FileManager.default.fileExists(atPath: ownLandmarks.path) ? ownLandmarks.path : "--landmarks"
+                guard let data = FileManager.default.contents(atPath: ownLandmarks.path).map(Array.init) ?? landmarks else {
+                    throw LandmarkError(file: ownLandmarks.path, problem: "is missing; a plan needs the capture's landmarks (or --landmarks)")
+                }
+                let placed = try Landmarks(json: Data(data), file: file, mesh: mesh, rig: capture.rig)
+                let values = try MeasurementPlan(json: Data(plan), file: "plan").measure(mesh, landmarks: placed, file: "plan", errors: ErrorModel())
+                for v in values {
+                    outcome.measurements.append(StoredMeasurement(name: v.name, value: v.value, unit: v.unit, uncertainty: v.uncertainty,
+                                                                  method: v.method, qc: qc))
+                }
+            }
+        } catch {
+            outcome.error = "\(error)"
+            outcome.measurements = []
+        }
+        outcome.seconds = Date().timeIntervalSince(started)
+        return outcome
+    }
+}
+
+/// Counts shared by the batch's workers (under `lock`).
+final class BatchTally: @unchecked Sendable {
+    let lock = NSLock()
+    var done = 0
+    var failed = 0
+}
