@@ -1,0 +1,100 @@
+import Foundation
+import TestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `trinocular batch` over a small synthetic study: 3 subjects × 2 repeats (repeats differ by
+/// their sensor noise) and a capture with a truncated image; runs the release binary.
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["TRINOCULAR_ACCURACY"] != nil,
+                             "runs the release binary: TRINOCULAR_ACCURACY=1 swift test -c release"))
+struct BatchCLITests {
+    static let study: URL = {
+        let root = try! TestPaths.temporaryFolder("batch-study")
+        let study = root.appendingPathComponent("study")
+        for subject in 1...3 {
+            for repeatIndex in 1...2 {
+                let folder = study.appendingPathComponent("S0\(subject)-r\(repeatIndex)")
+                let run = try! Run(["synth", "capture", "--scene", "mounds", "--out", folder.path, "--scale", "0.2",
+                                    "--seed", "\(subject)", "--noise", "\(1 + repeatIndex)", "--jpeg", "92"])
+                precondition(run.status == 0, run.stderr)
+                try! Data(#"{"format": "trinocular.capture/1", "subject": "S0\#(subject)", "session": "pre"}"#.utf8)
+                    .write(to: folder.appendingPathComponent("capture.json"))
+            }
+        }
+        let broken = study.appendingPathComponent("S09-r1")
+        _ = try! Run(["synth", "capture", "--scene", "mounds", "--out", broken.path, "--scale", "0.2", "--jpeg", "92"])
+        let image = broken.appendingPathComponent("cam1.jpg")
+        let bytes = try! Data(contentsOf: image)
+        try! bytes.prefix(bytes.count / 3).write(to: image)
+        for name in try! FileManager.default.contentsOfDirectory(atPath: study.path) where name.hasSuffix(".json") {
+            try? FileManager.default.removeItem(at: study.appendingPathComponent(name))   // truth files beside the captures
+        }
+        return study
+    }()
+
+    /// The CSV without run-dependent text (nothing in it is: times are not exported).
+    static func export(_ out: URL) throws -> String {
+        let run = try Run(["study", "export", out.path, "--csv"])
+        #expect(run.status == 0, "\(run.stderr)")
+        return run.stdout
+    }
+
+    @Test func aStudyRunsFailsOneCaseAndResumes() throws {
+        let root = try TestPaths.temporaryFolder("batch")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("out")
+        let run = try Run(["batch", Self.study.path, "--out", out.path, "--jobs", "2"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("[7/7]") && run.stderr.contains("ETA") && run.stderr.contains("1 failed"), "\(run.stderr)")
+        let csv = try Self.export(out)
+        let lines = csv.split(separator: "\n").map(String.init)
+        #expect(lines.count == 1 + 6 + 1, "\(csv)")   // header, one area per capture, the failure
+        #expect(lines.contains { $0.hasPrefix("study,SYNTH,synthetic-mounds,S09-r1,,,") && $0.contains("cam1.jpg") && $0.contains("failed") })
+        #expect(lines.filter { $0.contains(",surface area,") && $0.contains(",done,") }.count == 6)
+        // Run again: nothing to do, the same table.
+        let again = try Run(["batch", Self.study.path, "--out", out.path])
+        #expect(again.status == 0 && again.stderr.contains("7 done before, 0 to run"), "\(again.stderr)")
+        #expect(try Self.export(out) == csv)
+        // Repeatability over the three subjects' two captures.
+        let stats = try Run(["study", "stats", out.path])
+        #expect(stats.status == 0 && stats.stdout.contains("surface area [pre], 3 subjects × 2: ICC(2,1)"), "\(stats.stdout)")
+
+        // Killed mid-way (SIGKILL), then run again: the same table as the uninterrupted run.
+        let killed = root.appendingPathComponent("killed")
+        let process = Process()
+        process.executableURL = Run.binary
+        process.arguments = ["batch", Self.study.path, "--out", killed.path]
+        process.environment = ProcessInfo.processInfo.environment.merging(["TRINOCULAR_AUDIT_LOG": Run.auditLog.path]) { $1 }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Kill after the second case is reported done.
+        var seen = Data()
+        while process.isRunning {
+            let chunk = errors.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += chunk
+            if String(decoding: seen, as: UTF8.self).contains("[2/7]") { kill(process.processIdentifier, SIGKILL); break }
+        }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal, "the batch finished before it could be killed")
+        let partial = try Self.export(killed).split(separator: "\n").count
+        #expect(partial >= 3 && partial < 8, "\(partial) lines after the kill")
+        let resumed = try Run(["batch", Self.study.path, "--out", killed.path])
+        #expect(resumed.status == 0 && resumed.stderr.contains("done before"), "\(resumed.stderr)")
+        #expect(try Self.export(killed) == csv)
+
+        // Two shards merged: the same table.
+        for i in 1...2 {
+            let shard = try Run(["batch", Self.study.path, "--out", root.appendingPathComponent("shard\(i)").path, "--shard", "\(i)/2"])
+            #expect(shard.status == 0, "\(shard.stderr)")
+        }
+        let merge = try Run(["study", "merge", root.appendingPathComponent("merged").path,
+                             root.appendingPathComponent("shard1").path, root.appendingPathComponent("shard2").path])
+        #expect(merge.status == 0, "\(merge.stderr)")
+        #expect(try Self.export(root.appendingPathComponent("merged")) == csv)
+    }
+}
