@@ -5,22 +5,26 @@ import Testing
 import Glibc
 #endif
 
-/// `trinocular batch` over a small synthetic study: 3 subjects × 2 repeats (repeats differ by
-/// their sensor noise) and a capture with a truncated image; runs the release binary.
+/// `trinocular batch` over a small synthetic study: 5 subjects × 2 sessions × 2 repeats (20
+/// captures, 490 × 410; a subject is a scene seed, a post session 10 % more noise, repeats
+/// differ by their sensor noise) and a capture with a truncated image; runs the release binary.
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["TRINOCULAR_ACCURACY"] != nil,
                              "runs the release binary: TRINOCULAR_ACCURACY=1 swift test -c release"))
 struct BatchCLITests {
     static let study: URL = {
         let root = try! TestPaths.temporaryFolder("batch-study")
         let study = root.appendingPathComponent("study")
-        for subject in 1...3 {
-            for repeatIndex in 1...2 {
-                let folder = study.appendingPathComponent("S0\(subject)-r\(repeatIndex)")
-                let run = try! Run(["synth", "capture", "--scene", "mounds", "--out", folder.path, "--scale", "0.2",
-                                    "--seed", "\(subject)", "--noise", "\(1 + repeatIndex)", "--jpeg", "92"])
-                precondition(run.status == 0, run.stderr)
-                try! Data(#"{"format": "trinocular.capture/1", "subject": "S0\#(subject)", "session": "pre"}"#.utf8)
-                    .write(to: folder.appendingPathComponent("capture.json"))
+        for subject in 1...5 {
+            for session in ["pre", "post"] {
+                for repeatIndex in 1...2 {
+                    let folder = study.appendingPathComponent("S0\(subject)-\(session)-r\(repeatIndex)")
+                    let noise = Double(1 + repeatIndex) * (session == "post" ? 1.1 : 1)
+                    let run = try! Run(["synth", "capture", "--scene", "mounds", "--out", folder.path, "--scale", "0.2",
+                                        "--seed", "\(subject)", "--noise", "\(noise)", "--jpeg", "92"])
+                    precondition(run.status == 0, run.stderr)
+                    try! Data(#"{"format": "trinocular.capture/1", "subject": "S0\#(subject)", "session": "\#(session)"}"#.utf8)
+                        .write(to: folder.appendingPathComponent("capture.json"))
+                }
             }
         }
         let broken = study.appendingPathComponent("S09-r1")
@@ -47,19 +51,21 @@ struct BatchCLITests {
         let out = root.appendingPathComponent("out")
         let run = try Run(["batch", Self.study.path, "--out", out.path, "--jobs", "2"])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stderr.contains("[7/7]") && run.stderr.contains("ETA") && run.stderr.contains("1 failed"), "\(run.stderr)")
+        #expect(run.stderr.contains("[21/21]") && run.stderr.contains("ETA") && run.stderr.contains("1 failed"), "\(run.stderr)")
         let csv = try Self.export(out)
         let lines = csv.split(separator: "\n").map(String.init)
-        #expect(lines.count == 1 + 6 + 1, "\(csv)")   // header, one area per capture, the failure
+        #expect(lines.count == 1 + 20 + 1, "\(csv)")   // header, one area per capture, the failure
         #expect(lines.contains { $0.hasPrefix("study,SYNTH,synthetic-mounds,S09-r1,,,") && $0.contains("cam1.jpg") && $0.contains("failed") })
-        #expect(lines.filter { $0.contains(",surface area,") && $0.contains(",done,") }.count == 6)
+        #expect(lines.filter { $0.contains(",surface area,") && $0.contains(",done,") }.count == 20)
+        for subject in 1...5 { for session in ["pre", "post"] { #expect(lines.filter { $0.hasPrefix("study,S0\(subject),\(session),") }.count == 2) } }
         // Run again: nothing to do, the same table.
         let again = try Run(["batch", Self.study.path, "--out", out.path])
-        #expect(again.status == 0 && again.stderr.contains("7 done before, 0 to run"), "\(again.stderr)")
+        #expect(again.status == 0 && again.stderr.contains("21 done before, 0 to run"), "\(again.stderr)")
         #expect(try Self.export(out) == csv)
         // Repeatability over the three subjects' two captures.
         let stats = try Run(["study", "stats", out.path])
-        #expect(stats.status == 0 && stats.stdout.contains("surface area [pre], 3 subjects × 2: ICC(2,1)"), "\(stats.stdout)")
+        #expect(stats.status == 0 && stats.stdout.contains("surface area [pre], 5 subjects × 2: ICC(2,1)")
+                && stats.stdout.contains("surface area [post], 5 subjects × 2"), "\(stats.stdout)")
 
         // Killed mid-way (SIGKILL), then run again: the same table as the uninterrupted run.
         let killed = root.appendingPathComponent("killed")
@@ -71,18 +77,18 @@ struct BatchCLITests {
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        // Kill after the second case is reported done.
+        // Kill after the fourth case is reported done.
         var seen = Data()
         while process.isRunning {
             let chunk = errors.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             seen += chunk
-            if String(decoding: seen, as: UTF8.self).contains("[2/7]") { kill(process.processIdentifier, SIGKILL); break }
+            if String(decoding: seen, as: UTF8.self).contains("[4/21]") { kill(process.processIdentifier, SIGKILL); break }
         }
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal, "the batch finished before it could be killed")
         let partial = try Self.export(killed).split(separator: "\n").count
-        #expect(partial >= 3 && partial < 8, "\(partial) lines after the kill")
+        #expect(partial >= 5 && partial < 22, "\(partial) lines after the kill")
         let resumed = try Run(["batch", Self.study.path, "--out", killed.path])
         #expect(resumed.status == 0 && resumed.stderr.contains("done before"), "\(resumed.stderr)")
         #expect(try Self.export(killed) == csv)
