@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "trinocular", targets: ["TrinocularCLI"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "Geometry", targets: ["Geometry"]),
+        .library(name: "Parallelism", targets: ["Parallelism"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Synthesis", targets: ["Synthesis"]),
@@ -41,19 +42,21 @@ let package = Package(
 
         // Foundations: numbers, cameras, pixels.
         .target(name: "LinearAlgebra", dependencies: ["CLAPACK"]),
+        // The hot loops' threads, with a width batch work narrows.
+        .target(name: "Parallelism"),
         .target(name: "Interchange"),
         .target(name: "Geometry", dependencies: ["LinearAlgebra", "Interchange"]),
         .target(name: "Imaging", dependencies: ["CJPEG", "CPNG", "Interchange"]),
 
         // Runs the stages in order; shared by the CLI and batch work.
-        .target(name: "Calibration", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange"]),
-        .target(name: "Stereo", dependencies: ["Geometry", "LinearAlgebra", "Imaging"]),
-        .target(name: "Reconstruction", dependencies: ["Stereo", "Geometry", "LinearAlgebra", "Imaging"]),
+        .target(name: "Calibration", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange", "Parallelism"]),
+        .target(name: "Stereo", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Parallelism"]),
+        .target(name: "Reconstruction", dependencies: ["Stereo", "Geometry", "LinearAlgebra", "Imaging", "Parallelism"]),
         // Meshes: topology, area, volume (issue 6).
-        .target(name: "Surface"),
+        .target(name: "Surface", dependencies: ["Parallelism"]),
         // Measurements on meshes: sections, landmarks, geodesics, regions (issue 7).
-        .target(name: "Metrology", dependencies: ["Surface", "Geometry", "Interchange", "LinearAlgebra"]),
-        .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra"]),
+        .target(name: "Metrology", dependencies: ["Surface", "Geometry", "Interchange", "LinearAlgebra", "Parallelism"]),
+        .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Parallelism"]),
         // Patient data at rest: sealed archives, the audit log, de-identification (issue 8).
         .target(name: "Safekeeping", dependencies: [
             "Interchange",
@@ -65,22 +68,23 @@ let package = Package(
             "Interchange",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Stereo", "Reconstruction", "Surface"]),
+        .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Parallelism", "Stereo", "Reconstruction", "Surface"]),
 
         .executableTarget(
             name: "TrinocularCLI",
             dependencies: [
-                "Pipeline", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry", "Safekeeping", "Studies",
+                "Pipeline", "Parallelism", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry", "Safekeeping", "Studies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Tests mirror the modules; TestSupport holds shared helpers and data paths.
         .target(name: "TestSupport", dependencies: ["Geometry", "Imaging", "Synthesis", "LinearAlgebra", "Surface"], path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "ParallelismTests", dependencies: ["Parallelism"]),
         .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "TestSupport"]),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Geometry", "LinearAlgebra", "Surface", "Synthesis", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Parallelism", "Geometry", "LinearAlgebra", "Surface", "Synthesis", "TestSupport"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Synthesis", "TestSupport"]),
         // Full-size (5 MP) accuracy checks: run in release mode by scripts/test
         // (TRINOCULAR_ACCURACY=1); skipped in the debug run.

@@ -1,8 +1,8 @@
-import Dispatch
 import Foundation
 import Geometry
 import Imaging
 import Interchange
+import Parallelism
 
 /// Calibrates a rig from a calibration image folder: detection in every image (in
 /// parallel), the views where the board is missing or cut off skipped with a warning, then
@@ -31,7 +31,7 @@ public struct CalibrationRun: Sendable {
         for camera in images.cameras {
             let outcomes = ResultBox<(Int, Int, ChessboardDetector.Detection)>(count: camera.files.count)
             let failures = ResultBox<CalibrationInputError>(count: camera.files.count)
-            DispatchQueue.concurrentPerform(iterations: camera.files.count) { k in
+            Parallel.perform(iterations: camera.files.count) { k in
                 do {
                     let image = try ImageFile.read(camera.files[k].url).eightBit
                     outcomes.set(k, (image.width, image.height, detector.detect(image)))

@@ -1,6 +1,7 @@
 import Foundation
 import Geometry
 import LinearAlgebra
+import Parallelism
 import Surface
 
 extension TriangleMesh {
@@ -16,7 +17,7 @@ extension TriangleMesh {
         let chunk = 4096, chunks = (points.count + chunk - 1) / chunk
         out.withUnsafeMutableBufferPointer { result in
             let result = UnsafeMutableSendableBuffer(result)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            Parallel.perform(iterations: chunks) { c in
                 for k in (c * chunk)..<min(points.count, (c + 1) * chunk) {
                     let x = points[k]
                     guard let (j, _) = index.nearest(to: x, within: within) else { continue }

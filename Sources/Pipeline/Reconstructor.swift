@@ -1,8 +1,8 @@
-import Dispatch
 import Foundation
 import Geometry
 import Imaging
 import LinearAlgebra
+import Parallelism
 import Reconstruction
 import Stereo
 import Surface
@@ -151,7 +151,7 @@ public enum Reconstructor {
         let surround = Reconstructor.surrounds(rig)
         let outcomes = PairOutcomes(count: pairIndices.count)
         let images = gray
-        DispatchQueue.concurrentPerform(iterations: pairIndices.count) { k in
+        Parallel.perform(iterations: pairIndices.count) { k in
             let (a, b) = pairIndices[k]
             outcomes.set(k, Result { try matchPair(rig: rig, a, b, gray: images, range: range, fromLeftCamera: surround, options: options, progress: progress) })
         }

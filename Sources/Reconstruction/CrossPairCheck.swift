@@ -1,7 +1,7 @@
-import Dispatch
 import Foundation
 import Geometry
 import LinearAlgebra
+import Parallelism
 
 /// Agreement between pairs where their views overlap: a point of one pair that faces
 /// another pair's left camera should lie on that pair's surface as its camera sees it.
@@ -27,7 +27,7 @@ public enum CrossPairCheck {
         let depths = other.positions.map { $0.x.isNaN ? Float.nan : (r2 * $0).sum() + t.z }
         marked.withUnsafeMutableBufferPointer { mp in
             let m = UnsafeSendable(mp.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: points.height) { y in
+            Parallel.perform(iterations: points.height) { y in
                 for x in 0..<points.width {
                     let i = y * points.width + x
                     let p = points.positions[i]

@@ -1,7 +1,7 @@
-import Dispatch
 import Foundation
 import Geometry
 import LinearAlgebra
+import Parallelism
 import Stereo
 
 /// Points seen by three cameras: a pair's point is followed into a neighbouring pair that
@@ -49,7 +49,7 @@ public enum MultiViewRefinement {
                         let e = UnsafeSendable(ep.baseAddress!)
                         let d = UnsafeSendable(UnsafeMutablePointer(mutating: dp.baseAddress!)), r = UnsafeSendable(rp.baseAddress!)
                         let o = UnsafeSendable(op.baseAddress!), a = UnsafeSendable(ap.baseAddress!)
-                        DispatchQueue.concurrentPerform(iterations: h) { y in
+                        Parallel.perform(iterations: h) { y in
                             for x in 0..<w {
                                 let disparity = Double(d.pointer![y * w + x])
                                 guard !disparity.isNaN,

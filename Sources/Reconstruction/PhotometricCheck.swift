@@ -1,8 +1,8 @@
-import Dispatch
 import Foundation
 import Geometry
 import Imaging
 import LinearAlgebra
+import Parallelism
 
 /// The third view's photometric check for points only two cameras matched: the point's
 /// neighbourhood on the reconstructed surface, projected into a third camera that faces it,
@@ -21,7 +21,7 @@ public enum PhotometricCheck {
         var marked = [Bool](repeating: false, count: w * h)
         marked.withUnsafeMutableBufferPointer { mp in
             let m = UnsafeSendable(mp.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: h) { y in
+            Parallel.perform(iterations: h) { y in
                 var a = [Float](), b = [Float]()
                 a.reserveCapacity(25); b.reserveCapacity(25)
                 for x in 0..<w {

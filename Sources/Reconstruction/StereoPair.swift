@@ -1,7 +1,7 @@
-import Dispatch
 import Foundation
 import Geometry
 import LinearAlgebra
+import Parallelism
 import Stereo
 
 /// Two rig cameras set up for dense matching: their rectification (ordered so that camera
@@ -102,7 +102,7 @@ public struct OrganizedPoints: Sendable {
         map.disparity.withUnsafeBufferPointer { dp in
             out.withUnsafeMutableBufferPointer { op in
                 let d = UnsafeSendable(UnsafeMutablePointer(mutating: dp.baseAddress!)), o = UnsafeSendable(op.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: map.height) { y in
+                Parallel.perform(iterations: map.height) { y in
                     for x in 0..<w {
                         let disparity = Double(d.pointer![y * w + x])
                         guard !disparity.isNaN else { continue }

@@ -1,7 +1,7 @@
-import Dispatch
 import Foundation
 import Geometry
 import LinearAlgebra
+import Parallelism
 
 /// Normals and outlier removal on a pair's points while they still lie on the image grid:
 /// a point's neighbours are the pixels around it, no search needed.
@@ -34,7 +34,7 @@ public enum SurfaceEstimation {
             normals.withUnsafeMutableBufferPointer { np in
                 keep.withUnsafeMutableBufferPointer { kp in
                     let p = UnsafeSendable(UnsafeMutablePointer(mutating: pp.baseAddress!)), n = UnsafeSendable(np.baseAddress!), k = UnsafeSendable(kp.baseAddress!)
-                    DispatchQueue.concurrentPerform(iterations: h) { y in
+                    Parallel.perform(iterations: h) { y in
                         for x in 0..<w {
                             let c = p.pointer![y * w + x]
                             guard !c.x.isNaN else { continue }

@@ -1,7 +1,7 @@
-import Dispatch
 import Foundation
 import Geometry
 import LinearAlgebra
+import Parallelism
 
 /// A camera's 3×4 projection matrix P = K [R | t] (px), row-major: a point X (mm, world
 /// frame) projects to (P·(X, 1)) dehomogenized. Distortion is not part of it: pixels given
@@ -72,7 +72,7 @@ public enum Triangulation {
         out.withUnsafeMutableBufferPointer { buffer in
             let base = UnsafeSendable(buffer.baseAddress)
             let chunks = max(1, min(n, 64))
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            Parallel.perform(iterations: chunks) { chunk in
                 for i in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
                     base.pointer![i] = linear(projections, pixels.map { $0[i] })
                 }

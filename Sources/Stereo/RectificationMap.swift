@@ -1,8 +1,8 @@
-import Dispatch
 import Foundation
 import Geometry
 import Imaging
 import LinearAlgebra
+import Parallelism
 
 /// Where each pixel of a rectified image comes from in the original (distorted) image:
 /// undistortion and rectification in one lookup (OpenCV's `initUndistortRectifyMap`).
@@ -26,7 +26,7 @@ public struct RectificationMap: Sendable {
         out.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!
             let rows = SendablePointer(base)
-            DispatchQueue.concurrentPerform(iterations: min(h, 64)) { band in
+            Parallel.perform(iterations: min(h, 64)) { band in
                 for y in (band * h / min(h, 64))..<((band + 1) * h / min(h, 64)) {
                     let ny = (Double(y) - c.y) / f
                     for x in 0..<w {
@@ -58,7 +58,7 @@ public struct RectificationMap: Sendable {
                     let m = SendablePointer(UnsafeMutablePointer(mutating: map.baseAddress!))
                     let d = SendablePointer(dst.baseAddress!)
                     let bands = min(h, 64)
-                    DispatchQueue.concurrentPerform(iterations: bands) { band in
+                    Parallel.perform(iterations: bands) { band in
                         for y in (band * h / bands)..<((band + 1) * h / bands) {
                             for x in 0..<w {
                                 let p = m.pointer[y * w + x]

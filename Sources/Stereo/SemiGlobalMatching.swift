@@ -1,6 +1,6 @@
-import Dispatch
 import Foundation
 import Imaging
+import Parallelism
 
 /// What the semi-global matcher does, with defaults for rectified skin images.
 public struct MatchingOptions: Sendable, Equatable {
@@ -157,7 +157,7 @@ public enum SemiGlobalMatcher {
                 censusR.withUnsafeBufferPointer { r in
                     let lp = SendablePointer(UnsafeMutablePointer(mutating: l.baseAddress!))
                     let rp = SendablePointer(UnsafeMutablePointer(mutating: r.baseAddress!))
-                    DispatchQueue.concurrentPerform(iterations: h) { y in
+                    Parallel.perform(iterations: h) { y in
                         for x in 0..<w {
                             let a = lp.pointer[y * w + x]
                             guard a < flatCode else { continue }
@@ -197,7 +197,7 @@ public enum SemiGlobalMatcher {
                 var window: [Int] = []
                 for dy in -hh...hh { for dx in -hw...hw where dx != 0 || dy != 0 { window.append(dy * w + dx) } }
                 let offsets = window
-                DispatchQueue.concurrentPerform(iterations: h) { y in
+                Parallel.perform(iterations: h) { y in
                     offsets.withUnsafeBufferPointer { o in
                         for x in 0..<w {
                             let i = y * w + x

@@ -1,6 +1,6 @@
-import Dispatch
 import Foundation
 import Imaging
+import Parallelism
 
 /// Mean and normalization of every (2k + 1)² window of an image, for zero-mean normalized
 /// cross-correlation: ZNCC(p, q) = (Σ a·b − n μa μb) · norm(p) · norm(q), where
@@ -73,7 +73,7 @@ extension CoarseToFineMatcher {
                     score.withUnsafeMutableBufferPointer { sp in
                         let l = SendablePointer(UnsafeMutablePointer(mutating: lp.baseAddress!)), o = SendablePointer(UnsafeMutablePointer(mutating: op.baseAddress!))
                         let dOut = SendablePointer(dp.baseAddress!), sOut = SendablePointer(sp.baseAddress!)
-                        DispatchQueue.concurrentPerform(iterations: h) { y in
+                        Parallel.perform(iterations: h) { y in
                             guard y >= k, y < h - k else { return }
                             let scores = UnsafeMutablePointer<Float>.allocate(capacity: 2 * radius + 1)
                             let offsets = UnsafeMutablePointer<Int>.allocate(capacity: (2 * k + 1) * (2 * k + 1))
@@ -217,7 +217,7 @@ extension CoarseToFineMatcher {
                             let l = SendablePointer(UnsafeMutablePointer(mutating: lp.baseAddress!)), o = SendablePointer(UnsafeMutablePointer(mutating: op.baseAddress!))
                             let dIn = SendablePointer(UnsafeMutablePointer(mutating: dp.baseAddress!))
                             let dst = SendablePointer(outp.baseAddress!)
-                            DispatchQueue.concurrentPerform(iterations: h) { y in
+                            Parallel.perform(iterations: h) { y in
                                 guard y >= k + 2, y < h - k - 2 else { return }
                                 // Scratch windows (unsafe: no bounds checks in the inner loops).
                                 let lz = UnsafeMutablePointer<Float>.allocate(capacity: side * side)

@@ -1,4 +1,5 @@
 import Foundation
+import Parallelism
 
 /// A signed distance to the surface an oriented point cloud samples, on a sparse grid:
 /// only the grid corners within `radius` of some point hold a value, in blocks of 8³
@@ -89,7 +90,7 @@ public struct SignedDistanceGrid: Sendable {
         normal.withUnsafeMutableBufferPointer { normal in
         color.withUnsafeMutableBufferPointer { color in
             let out = UnsafeFieldBuffers(distance: distance, normal: normal, color: color)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            Parallel.perform(iterations: chunks) { chunk in
                 var accumulator = BlockAccumulator(hasColor: hasColor)
                 var count = 0
                 for b in stride(from: chunk, to: blocks, by: chunks) {

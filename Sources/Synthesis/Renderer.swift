@@ -1,8 +1,8 @@
-import Dispatch
 import Foundation
 import Geometry
 import Imaging
 import LinearAlgebra
+import Parallelism
 
 /// How a view is rendered.
 public struct RenderOptions: Sendable, Equatable {
@@ -105,7 +105,7 @@ public struct Renderer: Sendable {
         let hits = SharedBuffer<Double>(count: w * h, value: .nan)                        // distance, NaN = miss
         let normals = SharedBuffer<SIMD3<Float>>(count: w * h, value: .zero)
         defer { rays.free(); hits.free(); normals.free() }
-        DispatchQueue.concurrentPerform(iterations: bands) { band in
+        Parallel.perform(iterations: bands) { band in
             for y in (band * h / bands)..<((band + 1) * h / bands) {
                 for x in 0..<w {
                     let i = y * w + x
@@ -123,7 +123,7 @@ public struct Renderer: Sendable {
         // Pass 2: sub-pixel samples, shading, noise.
         let pixelStore = SharedBuffer<UInt8>(count: w * h * channels, value: 0)
         defer { pixelStore.free() }
-        DispatchQueue.concurrentPerform(iterations: bands) { band in
+        Parallel.perform(iterations: bands) { band in
             for y in (band * h / bands)..<((band + 1) * h / bands) {
                 for x in 0..<w {
                     let i = y * w + x

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Interchange
 import Metrology
+import Parallelism
 import Pipeline
 import Safekeeping
 import Studies
@@ -31,8 +32,10 @@ struct Batch: ParsableCommand {
             skipped (--retry-failed runs failed ones again). A failing case is recorded with \
             its reason and the others go on.
 
-            --jobs N runs N cases at once (default 1), fewer if the images' size says N would \
-            not fit in memory. --shard I/N takes every N-th capture from the I-th (1-based), \
+            --jobs N uses N cores (default: every core this process may use): N cases run at \
+            once, one thread each, which gets more cases per hour than one case on N threads; \
+            fewer at once if the images' size says N would not fit in memory (their threads \
+            then share the cores), and the cases' numbers do not depend on N. --shard I/N takes every N-th capture from the I-th (1-based), \
             for a cluster's job array; `trinocular study merge` combines the stores. Progress \
             with counts and ETA goes to stderr; Ctrl-C lets running cases finish and stops. \
             Tables: `trinocular study export OUT --csv`; repeatability: `trinocular study stats OUT`.
@@ -40,14 +43,14 @@ struct Batch: ParsableCommand {
 
     @Argument(help: ArgumentHelp("A folder whose sub-folders are capture folders.", valueName: "STUDY-FOLDER")) var study: String
     @Option(help: ArgumentHelp("Output folder (holds results.sqlite).", valueName: "OUT-FOLDER")) var out: String
-    @Option(help: "Captures processed at once.") var jobs: Int = 1
+    @Option(help: ArgumentHelp("Cores to use (default: all of this machine's, or of the job's allocation).", valueName: "N")) var jobs: Int?
     @Option(help: ArgumentHelp("Process only shard I of N (e.g. 2/4).", valueName: "I/N")) var shard: String?
     @Option(help: ArgumentHelp("A measurement plan (trinocular.plan/1) applied to every capture.", valueName: "PLAN.json")) var plan: String?
     @Option(help: ArgumentHelp("Landmarks for captures without their own landmarks.json.", valueName: "FILE")) var landmarks: String?
     @Flag(name: .customLong("retry-failed"), help: "Run captures that failed before again.") var retryFailed = false
 
     func validate() throws {
-        if !(1...64).contains(jobs) { throw ValidationError("--jobs must be 1…64") }
+        if let jobs, !(1...1024).contains(jobs) { throw ValidationError("--jobs must be 1…1024") }
         if let shard, Self.parseShard(shard) == nil { throw ValidationError("--shard must be I/N with 1 ≤ I ≤ N, e.g. 2/4") }
     }
 
@@ -84,15 +87,18 @@ struct Batch: ParsableCommand {
             if try !store.hasRun(key, parametersSHA256: parametersSHA256, retryFailed: retryFailed) { todo.append((name, url, key)) }
         }
         let skipped = captures.count - todo.count
-        let jobs = Self.jobsThatFit(jobs, sample: todo.first?.1)
-        progress("batch: \(captures.count) captures, \(skipped) done before, \(todo.count) to run, \(jobs) at a time")
+        // Cases side by side, one thread each: independent cases use the cores better than one
+        // case's loops do. Fewer cases than cores share the spare ones.
+        let cores = jobs ?? Parallel.availableCores
+        let concurrent = Self.jobsThatFit(min(cores, max(1, todo.count)), sample: todo.first?.1)
+        let width = max(1, cores / concurrent)
+        progress("batch: \(captures.count) captures, \(skipped) done before, \(todo.count) to run, \(concurrent) at a time"
+                 + (width > 1 ? " on \(width) threads each" : ""))
         signal(SIGINT) { _ in batchInterrupted = 1 }
 
-        let started = Date()
-        let tally = BatchTally()
+        let progressBar = BatchProgress(total: captures.count, before: skipped, toRun: todo.count)
         var notStarted = 0
-        let todoCount = todo.count, total = captures.count
-        let semaphore = DispatchSemaphore(value: jobs)
+        let semaphore = DispatchSemaphore(value: concurrent)
         let group = DispatchGroup()
         let work = DispatchQueue(label: "batch", attributes: .concurrent)
         for (name, url, key) in todo {
@@ -101,31 +107,27 @@ struct Batch: ParsableCommand {
             group.enter()
             work.async {
                 defer { semaphore.signal(); group.leave() }
-                let outcome = Self.runCase(url, key: key, parameters: parameters, parametersSHA256: parametersSHA256,
-                                           plan: planBytes, landmarks: sharedLandmarks)
-                var recorded = true
+                let outcome = Parallel.withWidth(width) {
+                    Self.runCase(url, key: key, parameters: parameters, parametersSHA256: parametersSHA256,
+                                 plan: planBytes, landmarks: sharedLandmarks)
+                }
+                var recordError: String?
                 do {
                     try store.record(outcome, study: studyURL.lastPathComponent)
                     try AuditTrail.record("batch", subject: key.subject, inputs: [url], outputs: [store.url])
                 } catch {
-                    recorded = false
-                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                    recordError = "not recorded: \(error)"
                 }
-                tally.lock.lock()
-                defer { tally.lock.unlock() }
-                tally.done += 1
-                if outcome.error != nil || !recorded { tally.failed += 1 }
-                let elapsed = Date().timeIntervalSince(started)
-                let eta = elapsed / Double(tally.done) * Double(todoCount - tally.done)
-                let state = outcome.error.map { "failed: \($0)" } ?? String(format: "done in %.1f s", outcome.seconds)
-                progress(String(format: "[%d/%d] %@ %@ (%d failed, ETA %@)", tally.done + skipped, total, name, state, tally.failed, Self.duration(eta)))
+                progressBar.ended(name, seconds: outcome.seconds, error: outcome.error ?? recordError)
             }
         }
         group.wait()
         signal(SIGINT, SIG_DFL)
-        let seconds = Date().timeIntervalSince(started)
-        progress(String(format: "batch: %d run in %@ (%.1f cases/hour), %d failed, %d skipped as done before",
-                        tally.done, Self.duration(seconds), seconds > 0 ? Double(tally.done) / seconds * 3600 : 0, tally.failed, skipped))
+        progressBar.finish()
+        let seconds = progressBar.elapsed
+        progress(String(format: "batch: %d run in %@ (%.0f cases/hour), %d failed, %d skipped as done before",
+                        progressBar.done, BatchProgress.duration(seconds), seconds > 0 ? Double(progressBar.done) / seconds * 3600 : 0,
+                        progressBar.failed, skipped))
         if notStarted > 0 {
             progress("stopped: \(notStarted) captures not started; run the same command again to resume")
             throw ExitCode(130)
@@ -136,12 +138,6 @@ struct Batch: ParsableCommand {
     static func read(_ path: String, what: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else { throw PlanError(file: path, problem: "the \(what) file cannot be read") }
         return Array(data)
-    }
-
-    static func duration(_ s: Double) -> String {
-        guard s.isFinite else { return "?" }
-        let t = Int(s.rounded())
-        return t >= 3600 ? "\(t / 3600)h\(String(format: "%02d", t % 3600 / 60))m" : t >= 60 ? "\(t / 60)m\(String(format: "%02d", t % 60))s" : "\(t)s"
     }
 
     /// Subject, session and the inputs' digest of a capture folder.
@@ -159,7 +155,7 @@ struct Batch: ParsableCommand {
         let pixels = capture.views.reduce(0) { $0 + $1.info.width * $1.info.height }
         let perCase = Double(pixels) * 250
         let fit = Int(0.75 * Double(ProcessInfo.processInfo.physicalMemory) / perCase)
-        if fit < requested { progress("batch: --jobs \(requested) would not fit in memory for \(pixels / 1_000_000) MP captures; running \(max(1, fit))") }
+        if fit < requested { progress("batch: \(requested) cases at once would not fit in memory for \(pixels / 1_000_000) MP captures; running \(max(1, fit))") }
         return max(1, min(requested, fit))
     }
 
@@ -204,11 +200,4 @@ struct Batch: ParsableCommand {
         outcome.seconds = Date().timeIntervalSince(started)
         return outcome
     }
-}
-
-/// Counts shared by the batch's workers (under `lock`).
-final class BatchTally: @unchecked Sendable {
-    let lock = NSLock()
-    var done = 0
-    var failed = 0
 }
