@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "TrinocularBenchmarks",
             dependencies: [
-                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Metrology", "Pipeline", "Reconstruction", "Safekeeping", "Stereo", "Surface", "Synthesis",
+                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Metrology", "Parallelism", "Pipeline", "Reconstruction", "Safekeeping", "Stereo", "Surface", "Synthesis",
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/TrinocularBenchmarks",

@@ -265,4 +265,18 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
         outs.forEach { try? FileManager.default.removeItem(at: $0) }
     }
+
+    // A study of 8 small captures (490 × 410 × 3) as `batch` runs it: cases one at a time on
+    // every core (the pipeline's own loops, as `reconstruct` runs), one at a time on one
+    // thread (`batch --jobs 1`), and two at once on one thread each (`batch --jobs 2`).
+    // Issue #9 asks --jobs 2 ≥ 1.7× faster than --jobs 1.
+    for (name, atOnce, width) in [("one at a time, all cores", 1, nil), ("--jobs 1: one at a time, 1 thread", 1, 1),
+                                  ("--jobs 2: two at once, 1 thread each", 2, 1)] as [(String, Int, Int?)] {
+        Benchmark("Batch 8 small captures: \(name)",
+                  configuration: .init(metrics: [.wallClock, .peakMemoryResident], maxDuration: .seconds(60), maxIterations: 3)) { benchmark in
+            _ = BatchInputs.folders
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations { BatchInputs.runStudy(atOnce: atOnce, width: width) }
+        }
+    }
 }
