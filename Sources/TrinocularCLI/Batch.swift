@@ -107,10 +107,13 @@ struct Batch: ParsableCommand {
             group.enter()
             work.async {
                 defer { semaphore.signal(); group.leave() }
-                let outcome = Parallel.withWidth(width) {
-                    Self.runCase(url, key: key, parameters: parameters, parametersSHA256: parametersSHA256,
-                                 plan: planBytes, landmarks: sharedLandmarks)
+                guard let report = BatchCase.spawn(CaseRequest(folder: url.path, plan: planBytes, landmarks: sharedLandmarks, threads: width)) else {
+                    progressBar.stopped(name)
+                    return
                 }
+                let outcome = RunOutcome(key: key, parametersSHA256: parametersSHA256, parameters: parameters,
+                                         tool: "trinocular \(TrinocularVersion.string)", error: report.error, seconds: report.seconds,
+                                         warnings: report.warnings, measurements: report.measurements)
                 var recordError: String?
                 do {
                     try store.record(outcome, study: studyURL.lastPathComponent)
@@ -160,25 +163,24 @@ struct Batch: ParsableCommand {
     }
 
     /// Reconstructs and measures one capture; every error becomes the case's recorded failure.
-    static func runCase(_ url: URL, key: CaptureKey, parameters: String, parametersSHA256: String,
-                        plan: [UInt8]?, landmarks: [UInt8]?) -> RunOutcome {
+    /// Runs in the case's own process (`batch-case`).
+    static func runCase(_ url: URL, plan: [UInt8]?, landmarks: [UInt8]?) -> CaseReport {
         let started = Date()
-        var outcome = RunOutcome(key: key, parametersSHA256: parametersSHA256, parameters: parameters,
-                                 tool: "trinocular \(TrinocularVersion.string)", error: nil, seconds: 0, warnings: [], measurements: [])
+        var warnings: [String] = [], measurements: [StoredMeasurement] = []
         do {
             let capture = try Capture(folder: url, rigURL: nil)
             var options = ReconstructionOptions()
             options.texture = false
             let result = try Reconstructor.run(capture, options: options) { _ in }
-            outcome.warnings = capture.warnings + result.warnings
+            warnings = capture.warnings + result.warnings
             guard let mesh = result.mesh else { throw OutputError(file: url.path, problem: "no mesh was made") }
             let topology = mesh.topology
             let qc = topology.isClosed ? [] : ["mesh-open"]
-            outcome.measurements.append(StoredMeasurement(name: "surface area", value: mesh.area, unit: "mm2", uncertainty: nil,
-                                                          method: "sum of the mesh's triangle areas", qc: qc))
+            measurements.append(StoredMeasurement(name: "surface area", value: mesh.area, unit: "mm2", uncertainty: nil,
+                                                  method: "sum of the mesh's triangle areas", qc: qc))
             if let volume = try? mesh.volume() {
-                outcome.measurements.append(StoredMeasurement(name: "enclosed volume", value: volume, unit: "mm3", uncertainty: nil,
-                                                              method: "divergence theorem over the closed mesh"))
+                measurements.append(StoredMeasurement(name: "enclosed volume", value: volume, unit: "mm3", uncertainty: nil,
+                                                      method: "divergence theorem over the closed mesh"))
             }
             if let plan {
                 let ownLandmarks = url.appendingPathComponent("landmarks.json")
@@ -189,15 +191,13 @@ struct Batch: ParsableCommand {
                 let placed = try Landmarks(json: Data(data), file: file, mesh: mesh, rig: capture.rig)
                 let values = try MeasurementPlan(json: Data(plan), file: "plan").measure(mesh, landmarks: placed, file: "plan", errors: ErrorModel())
                 for v in values {
-                    outcome.measurements.append(StoredMeasurement(name: v.name, value: v.value, unit: v.unit, uncertainty: v.uncertainty,
-                                                                  method: v.method, qc: qc))
+                    measurements.append(StoredMeasurement(name: v.name, value: v.value, unit: v.unit, uncertainty: v.uncertainty,
+                                                          method: v.method, qc: qc))
                 }
             }
+            return CaseReport(error: nil, seconds: Date().timeIntervalSince(started), warnings: warnings, measurements: measurements)
         } catch {
-            outcome.error = "\(error)"
-            outcome.measurements = []
+            return CaseReport(error: "\(error)", seconds: Date().timeIntervalSince(started), warnings: warnings, measurements: [])
         }
-        outcome.seconds = Date().timeIntervalSince(started)
-        return outcome
     }
 }

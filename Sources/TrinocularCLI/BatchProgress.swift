@@ -31,6 +31,14 @@ final class BatchProgress: @unchecked Sendable {
         }
     }
 
+    /// A case stopped by Ctrl-C before its end: not recorded, run again on resume.
+    func stopped(_ name: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        write((onTerminal ? "\r\u{1B}[K" : "") + "\(name) stopped by Ctrl-C before its end; it runs again on resume\n")
+        if onTerminal { draw(last: nil) }
+    }
+
     /// Ends the bar's line (call once, after the last case).
     func finish() {
         lock.lock()

@@ -78,15 +78,23 @@ struct BatchCLITests {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         // Kill after the fourth case is reported done.
-        var seen = Data()
+        var seen = Data(), orphans: [pid_t] = []
         while process.isRunning {
             let chunk = errors.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             seen += chunk
-            if String(decoding: seen, as: UTF8.self).contains("[4/21]") { kill(process.processIdentifier, SIGKILL); break }
+            if String(decoding: seen, as: UTF8.self).contains("[4/21]") {
+                orphans = Self.children(of: process.processIdentifier)
+                kill(process.processIdentifier, SIGKILL)
+                break
+            }
         }
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal, "the batch finished before it could be killed")
+        // Its running case stops too (it notices its batch is gone within a second).
+        #expect(!orphans.isEmpty, "a case was running when the batch was killed")
+        Thread.sleep(forTimeInterval: 2)
+        #expect(orphans.allSatisfy { !Self.isAlive($0) }, "case processes outlived their batch")
         let partial = try Self.export(killed).split(separator: "\n").count
         #expect(partial >= 5 && partial < 22, "\(partial) lines after the kill")
         let resumed = try Run(["batch", Self.study.path, "--out", killed.path])
@@ -102,5 +110,67 @@ struct BatchCLITests {
                              root.appendingPathComponent("shard1").path, root.appendingPathComponent("shard2").path])
         #expect(merge.status == 0, "\(merge.stderr)")
         #expect(try Self.export(root.appendingPathComponent("merged")) == csv)
+    }
+
+    /// A case's process killed (as the out-of-memory killer would) takes only that case: it
+    /// is recorded failed with the signal, the others are done, and --retry-failed gives it
+    /// the numbers an undisturbed run gives.
+    @Test func aKilledCaseIsRecordedAndTheOthersGoOn() throws {
+        let root = try TestPaths.temporaryFolder("batch-crash")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("out"), calm = root.appendingPathComponent("calm")
+        let shard = ["--shard", "1/7"]   // 3 of the 21 captures
+        let process = Process()
+        process.executableURL = Run.binary
+        process.arguments = ["batch", Self.study.path, "--out", out.path, "--jobs", "1"] + shard
+        process.environment = ProcessInfo.processInfo.environment.merging(["TRINOCULAR_AUDIT_LOG": Run.auditLog.path]) { $1 }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        final class Box: @unchecked Sendable { var stderr = Data() }
+        let box = Box(), reading = DispatchGroup()
+        DispatchQueue.global().async(group: reading) { box.stderr = errors.fileHandleForReading.readDataToEndOfFile() }
+        // Kill the first case's process as soon as it is there.
+        var victim: pid_t?
+        let deadline = Date().addingTimeInterval(30)
+        while victim == nil && process.isRunning && Date() < deadline {
+            victim = Self.children(of: process.processIdentifier).first
+            if victim == nil { usleep(5_000) }
+        }
+        if let victim { kill(victim, SIGKILL) }
+        reading.wait()
+        process.waitUntilExit()
+        let stderr = String(decoding: box.stderr, as: UTF8.self)
+        #expect(victim != nil, "no case process was seen")
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("[3/3]") && stderr.contains("1 failed") && stderr.contains("signal 9"), "\(stderr)")
+        let lines = try Self.export(out).split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0.contains(",failed,") && $0.contains("signal 9") }.count == 1, "\(lines)")
+        #expect(lines.filter { $0.contains(",surface area,") && $0.contains(",done,") }.count == 2, "\(lines)")
+
+        let retry = try Run(["batch", Self.study.path, "--out", out.path, "--retry-failed"] + shard)
+        #expect(retry.status == 0 && retry.stderr.contains("2 done before, 1 to run"), "\(retry.stderr)")
+        let undisturbed = try Run(["batch", Self.study.path, "--out", calm.path] + shard)
+        #expect(undisturbed.status == 0, "\(undisturbed.stderr)")
+        #expect(try Self.export(out) == (try Self.export(calm)))
+    }
+
+    /// The processes whose parent is `pid` (from /proc).
+    static func children(of pid: pid_t) -> [pid_t] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.compactMap { pid_t($0) }.filter { child in
+            guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && pid_t(fields[1]) == pid
+        }
+    }
+
+    /// True while `pid` runs (a zombie waiting to be reaped has ended).
+    static func isAlive(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
     }
 }
