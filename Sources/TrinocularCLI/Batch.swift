@@ -30,7 +30,8 @@ struct Batch: ParsableCommand {
             case: a run killed at any moment keeps every finished case and nothing half. Run \
             it again to resume: a capture already run with the same inputs and parameters is \
             skipped (--retry-failed runs failed ones again). A failing case is recorded with \
-            its reason and the others go on.
+            its reason and the others go on; each case runs in its own process, so one that \
+            crashes or is killed for memory takes only itself down.
 
             --jobs N uses N cores (default: every core this process may use): N cases run at \
             once, one thread each, which gets more cases per hour than one case on N threads; \
