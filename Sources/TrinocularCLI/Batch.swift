@@ -9,7 +9,8 @@ import Safekeeping
 import Studies
 import Surface
 
-/// Set by SIGINT: no new case starts; running ones finish and are recorded.
+/// Set by SIGINT or SIGTERM (to the signal's number): no new case starts; running ones
+/// finish and are recorded.
 nonisolated(unsafe) var batchInterrupted: sig_atomic_t = 0
 
 /// `trinocular batch STUDY --out OUT`: every capture reconstructed and measured, results in
@@ -38,7 +39,8 @@ struct Batch: ParsableCommand {
             fewer at once if the images' size says N would not fit in memory (their threads \
             then share the cores), and the cases' numbers do not depend on N. --shard I/N takes every N-th capture from the I-th (1-based), \
             for a cluster's job array; `trinocular study merge` combines the stores. Progress \
-            with counts and ETA goes to stderr; Ctrl-C lets running cases finish and stops. \
+            with counts and ETA goes to stderr; Ctrl-C (or SIGTERM) lets running cases finish \
+            and stops (exit status 130, or 143); the same command resumes. \
             Tables: `trinocular study export OUT --csv`; repeatability: `trinocular study stats OUT`.
             """)
 
@@ -95,7 +97,7 @@ struct Batch: ParsableCommand {
         let width = max(1, cores / concurrent)
         progress("batch: \(captures.count) captures, \(skipped) done before, \(todo.count) to run, \(concurrent) at a time"
                  + (width > 1 ? " on \(width) threads each" : ""))
-        signal(SIGINT) { _ in batchInterrupted = 1 }
+        Self.catchStopSignals()
 
         let progressBar = BatchProgress(total: captures.count, before: skipped, toRun: todo.count)
         var notStarted = 0
@@ -127,16 +129,29 @@ struct Batch: ParsableCommand {
         }
         group.wait()
         signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
         progressBar.finish()
         let seconds = progressBar.elapsed
         progress(String(format: "batch: %d run in %@ (%.0f cases/hour), %d failed, %d skipped as done before",
                         progressBar.done, BatchProgress.duration(seconds), seconds > 0 ? Double(progressBar.done) / seconds * 3600 : 0,
                         progressBar.failed, skipped))
-        if notStarted > 0 {
-            progress("stopped: \(notStarted) captures not started; run the same command again to resume")
-            throw ExitCode(130)
+        if batchInterrupted != 0 && notStarted + progressBar.stoppedCount > 0 {
+            progress("stopped: \(notStarted + progressBar.stoppedCount) captures not run; run the same command again to resume")
+            throw ExitCode(128 + batchInterrupted)
         }
         print("results: \(store.url.path)")
+    }
+
+    /// Ctrl-C (SIGINT) and SIGTERM (`kill`, a cluster's preemption) set `batchInterrupted`.
+    /// Both are unblocked first: a parent may have started this process with them blocked.
+    static func catchStopSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        signal(SIGINT) { batchInterrupted = $0 }
+        signal(SIGTERM) { batchInterrupted = $0 }
     }
 
     static func read(_ path: String, what: String) throws -> [UInt8] {

@@ -74,7 +74,8 @@ struct BatchCase: ParsableCommand {
 
     /// Runs `request` in a child `trinocular batch-case` process and returns its report; a
     /// child that dies or says nothing becomes a failed case with the reason. nil when the
-    /// child was stopped by the batch's own Ctrl-C (the case did not run: not recorded).
+    /// child died while the batch was being stopped (Ctrl-C, SIGTERM): the case did not run and
+    /// is not recorded, so a resume runs it.
     static func spawn(_ request: CaseRequest) -> CaseReport? {
         let started = Date()
         func failed(_ reason: String) -> CaseReport {
@@ -104,7 +105,8 @@ struct BatchCase: ParsableCommand {
         process.waitUntilExit()
         let status = process.terminationStatus
         if process.terminationReason == .uncaughtSignal {
-            if status == SIGINT && batchInterrupted != 0 { return nil }
+            // Stopped with its batch (a signal to the process group): not run, not recorded.
+            if batchInterrupted != 0 { return nil }
             let hint = status == SIGKILL ? " (killed: the out-of-memory killer, or a person)" : " (the case crashed)"
             return failed("the case's process ended on signal \(status)\(hint)" + lastLine(box.err))
         }

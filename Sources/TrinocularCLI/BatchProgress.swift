@@ -8,7 +8,7 @@ final class BatchProgress: @unchecked Sendable {
     private let total: Int, before: Int, toRun: Int
     private let started = Date()
     private let onTerminal: Bool
-    private(set) var done = 0, failed = 0
+    private(set) var done = 0, failed = 0, stoppedCount = 0
 
     /// `total` captures, `before` of them done by an earlier run, `toRun` to run now.
     init(total: Int, before: Int, toRun: Int, onTerminal: Bool = isatty(STDERR_FILENO) == 1) {
@@ -31,11 +31,12 @@ final class BatchProgress: @unchecked Sendable {
         }
     }
 
-    /// A case stopped by Ctrl-C before its end: not recorded, run again on resume.
+    /// A case stopped with its batch (Ctrl-C, SIGTERM) before its end: not recorded, run again on resume.
     func stopped(_ name: String) {
         lock.lock()
         defer { lock.unlock() }
-        write((onTerminal ? "\r\u{1B}[K" : "") + "\(name) stopped by Ctrl-C before its end; it runs again on resume\n")
+        stoppedCount += 1
+        write((onTerminal ? "\r\u{1B}[K" : "") + "\(name) stopped before its end; it runs again on resume\n")
         if onTerminal { draw(last: nil) }
     }
 

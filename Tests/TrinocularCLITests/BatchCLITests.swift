@@ -156,6 +156,41 @@ struct BatchCLITests {
         #expect(try Self.export(out) == (try Self.export(calm)))
     }
 
+    /// Ctrl-C (SIGINT to the batch): the running case finishes and is recorded, nothing new
+    /// starts, exit status 130 with how to resume; resuming gives the uninterrupted table.
+    @Test func ctrlCFinishesTheRunningCaseAndResumes() throws {
+        let root = try TestPaths.temporaryFolder("batch-interrupt")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("out"), calm = root.appendingPathComponent("calm")
+        let shard = ["--shard", "2/7"]   // 3 of the 21 captures
+        let process = Process()
+        process.executableURL = Run.binary
+        process.arguments = ["batch", Self.study.path, "--out", out.path, "--jobs", "1"] + shard
+        process.environment = ProcessInfo.processInfo.environment.merging(["TRINOCULAR_AUDIT_LOG": Run.auditLog.path]) { $1 }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var seen = Data(), interrupted = false
+        while true {
+            let chunk = errors.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += chunk
+            if !interrupted && String(decoding: seen, as: UTF8.self).contains("[1/3]") { kill(process.processIdentifier, SIGINT); interrupted = true }
+        }
+        process.waitUntilExit()
+        let stderr = String(decoding: seen, as: UTF8.self)
+        #expect(process.terminationReason == .exit && process.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("not run; run the same command again to resume"), "\(stderr)")
+        let rows = try Self.export(out).split(separator: "\n").count - 1
+        #expect(rows == 1 || rows == 2, "\(rows) cases recorded")   // the first, and the second if it had started
+        let resumed = try Run(["batch", Self.study.path, "--out", out.path] + shard)
+        #expect(resumed.status == 0 && resumed.stderr.contains("\(rows) done before, \(3 - rows) to run"), "\(resumed.stderr)")
+        let undisturbed = try Run(["batch", Self.study.path, "--out", calm.path] + shard)
+        #expect(undisturbed.status == 0, "\(undisturbed.stderr)")
+        #expect(try Self.export(out) == (try Self.export(calm)))
+    }
+
     /// The processes whose parent is `pid` (from /proc).
     static func children(of pid: pid_t) -> [pid_t] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
