@@ -37,8 +37,9 @@ struct Batch: ParsableCommand {
             --jobs N uses N cores (default: every core this process may use): N cases run at \
             once, one thread each, which gets more cases per hour than one case on N threads; \
             fewer at once if the images' size says N would not fit in memory (their threads \
-            then share the cores), and the cases' numbers do not depend on N. --shard I/N takes every N-th capture from the I-th (1-based), \
-            for a cluster's job array; `trinocular study merge` combines the stores. Progress \
+            then share the cores). The cases' numbers do not depend on N. --shard I/N takes \
+            every N-th capture from the I-th (1-based), for a cluster's job array; \
+            `trinocular study merge` combines the stores. Progress \
             with counts and ETA goes to stderr; Ctrl-C (or SIGTERM) lets running cases finish \
             and stops (exit status 130, or 143); the same command resumes. \
             Tables: `trinocular study export OUT --csv`; repeatability: `trinocular study stats OUT`.
