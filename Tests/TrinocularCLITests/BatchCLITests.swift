@@ -69,14 +69,7 @@ struct BatchCLITests {
 
         // Killed mid-way (SIGKILL), then run again: the same table as the uninterrupted run.
         let killed = root.appendingPathComponent("killed")
-        let process = Process()
-        process.executableURL = Run.binary
-        process.arguments = ["batch", Self.study.path, "--out", killed.path]
-        process.environment = ProcessInfo.processInfo.environment.merging(["TRINOCULAR_AUDIT_LOG": Run.auditLog.path]) { $1 }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let (process, errors) = try Self.start(["batch", Self.study.path, "--out", killed.path])
         // Kill after the fourth case is reported done.
         var seen = Data(), orphans: [pid_t] = []
         while process.isRunning {
@@ -120,14 +113,7 @@ struct BatchCLITests {
         defer { try? FileManager.default.removeItem(at: root) }
         let out = root.appendingPathComponent("out"), calm = root.appendingPathComponent("calm")
         let shard = ["--shard", "1/7"]   // 3 of the 21 captures
-        let process = Process()
-        process.executableURL = Run.binary
-        process.arguments = ["batch", Self.study.path, "--out", out.path, "--jobs", "1"] + shard
-        process.environment = ProcessInfo.processInfo.environment.merging(["TRINOCULAR_AUDIT_LOG": Run.auditLog.path]) { $1 }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let (process, errors) = try Self.start(["batch", Self.study.path, "--out", out.path, "--jobs", "1"] + shard)
         final class Box: @unchecked Sendable { var stderr = Data() }
         let box = Box(), reading = DispatchGroup()
         DispatchQueue.global().async(group: reading) { box.stderr = errors.fileHandleForReading.readDataToEndOfFile() }
@@ -163,14 +149,7 @@ struct BatchCLITests {
         defer { try? FileManager.default.removeItem(at: root) }
         let out = root.appendingPathComponent("out"), calm = root.appendingPathComponent("calm")
         let shard = ["--shard", "2/7"]   // 3 of the 21 captures
-        let process = Process()
-        process.executableURL = Run.binary
-        process.arguments = ["batch", Self.study.path, "--out", out.path, "--jobs", "1"] + shard
-        process.environment = ProcessInfo.processInfo.environment.merging(["TRINOCULAR_AUDIT_LOG": Run.auditLog.path]) { $1 }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let (process, errors) = try Self.start(["batch", Self.study.path, "--out", out.path, "--jobs", "1"] + shard)
         var seen = Data(), interrupted = false
         while true {
             let chunk = errors.fileHandleForReading.availableData
@@ -189,6 +168,20 @@ struct BatchCLITests {
         let undisturbed = try Run(["batch", Self.study.path, "--out", calm.path] + shard)
         #expect(undisturbed.status == 0, "\(undisturbed.stderr)")
         #expect(try Self.export(out) == (try Self.export(calm)))
+    }
+
+    /// The release binary started with `arguments`, its stderr on a pipe (for tests that act
+    /// while it runs).
+    static func start(_ arguments: [String]) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = Run.binary
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["TRINOCULAR_AUDIT_LOG": Run.auditLog.path]) { $1 }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return (process, errors)
     }
 
     /// The processes whose parent is `pid` (from /proc).
