@@ -66,8 +66,9 @@ struct Batch: ParsableCommand {
 
     func run() throws {
         let studyURL = URL(fileURLWithPath: study).standardizedFileURL
-        var captures = try Deidentify.captures(in: studyURL).compactMap { c in c.name.map { ($0, c.url) } }
-        guard !captures.isEmpty else { throw CaptureError(file: studyURL.path, problem: "is a capture folder, not a study; batch takes a folder of capture folders") }
+        let usage = "batch takes a study folder: a folder of capture folders"
+        var captures = try StudyFolder.captures(in: studyURL, usage: usage).compactMap { c in c.name.map { ($0, c.url) } }
+        guard !captures.isEmpty else { throw CaptureError(file: studyURL.path, problem: "is a capture folder, not a study; \(usage)") }
         if let (index, count) = shard.flatMap(Self.parseShard) {
             captures = captures.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
         }

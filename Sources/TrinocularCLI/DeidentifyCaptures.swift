@@ -46,28 +46,6 @@ struct PseudonymMap {
 }
 
 extension Deidentify {
-    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
-
-    static func hasImages(_ folder: URL) -> Bool {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return names.contains { imageExtensions.contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }
-    }
-
-    /// The capture folders under `root`: itself, or its sub-folders that hold images.
-    static func captures(in root: URL) throws -> [(name: String?, url: URL)] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CaptureError(file: root.path, problem: "is not a folder; deidentify takes a capture folder, a study folder or a mesh (.ply, .obj)")
-        }
-        if hasImages(root) { return [(nil, root)] }
-        let subs = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
-            .filter { !$0.hasPrefix(".") }
-            .map { ($0 as String?, root.appendingPathComponent($0)) }
-            .filter { hasImages($0.1) }
-        guard !subs.isEmpty else { throw CaptureError(file: root.path, problem: "holds no images and no capture folders with images") }
-        return subs
-    }
-
     /// The de-identified files of every capture under `root` (paths relative to OUT), the
     /// report, and the audit's subject (the pseudonym, for a single capture).
     func copyCaptures(_ root: URL, out: URL, screen: IdentifierScreen) throws -> ([(String, [UInt8])], JSONValue, String?) {
@@ -79,7 +57,7 @@ extension Deidentify {
         var files: [(String, [UInt8])] = []
         var reports: [JSONValue] = []
         var auditSubject: String?
-        for (name, folder) in try Self.captures(in: root) {
+        for (name, folder) in try StudyFolder.captures(in: root, usage: "deidentify takes a capture folder, a study folder or a mesh (.ply, .obj)") {
             var outName = name
             if let name {
                 if mapURL != nil {
@@ -125,7 +103,7 @@ extension Deidentify {
             for file in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() where !file.hasPrefix(".") {
                 let url = folder.appendingPathComponent(file)
                 let ext = url.pathExtension.lowercased()
-                if Self.imageExtensions.contains(ext) {
+                if Capture.imageExtensions.contains(ext) {
                     let bytes = try ImageFile.bytes(of: url)
                     let (clean, report) = try MetadataStripping.strip(bytes, file: url.path, keepICC: keepICC)
                     // Stripping must never change what a decoder sees.

@@ -121,6 +121,19 @@ struct Run {
         #expect(!FileManager.default.fileExists(atPath: out.path))
         let export = try Run(["study", "export", out.path, "--csv"])
         #expect(export.status == 2 && export.stderr.contains("results.sqlite"), "\(export.stderr)")
+        // A file, an empty folder: named, with what batch takes (not another verb's words).
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("batch-a-file-\(getpid()).txt")
+        try Data("x".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let onFile = try Run(["batch", file.path, "--out", out.path])
+        #expect(onFile.status == 2 && onFile.stderr.contains(file.path) && onFile.stderr.contains("is not a folder; batch takes a study folder")
+                && !onFile.stderr.contains("deidentify"), "\(onFile.stderr)")
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("batch-empty-\(getpid())")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        let onEmpty = try Run(["batch", empty.path, "--out", out.path])
+        #expect(onEmpty.status == 2 && onEmpty.stderr.contains("holds no images and no capture folders"), "\(onEmpty.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
     @Test func compareNamesAMissingMeshAndWritesNothing() throws {
