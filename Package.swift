@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Geometry", targets: ["Geometry"]),
         .library(name: "Parallelism", targets: ["Parallelism"]),
         .library(name: "Imaging", targets: ["Imaging"]),
+        .library(name: "Interchange", targets: ["Interchange"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Synthesis", targets: ["Synthesis"]),
         .library(name: "Calibration", targets: ["Calibration"]),
@@ -50,10 +51,10 @@ let package = Package(
 
         // Runs the stages in order; shared by the CLI and batch work.
         .target(name: "Calibration", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange", "Parallelism"]),
-        .target(name: "Stereo", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Parallelism"]),
+        .target(name: "Stereo", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange", "Parallelism"]),
         .target(name: "Reconstruction", dependencies: ["Stereo", "Geometry", "LinearAlgebra", "Imaging", "Parallelism"]),
         // Meshes: topology, area, volume (issue 6).
-        .target(name: "Surface", dependencies: ["Parallelism"]),
+        .target(name: "Surface", dependencies: ["Interchange", "Parallelism"]),
         // Measurements on meshes: sections, landmarks, geodesics, regions (issue 7).
         .target(name: "Metrology", dependencies: ["Surface", "Geometry", "Interchange", "LinearAlgebra", "Parallelism"]),
         .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Parallelism"]),

@@ -1,13 +1,9 @@
 import Foundation
+import Interchange
 import Imaging
 
 /// A calibration image folder cannot be used: names the file and the problem (exit 2).
-public struct CalibrationInputError: Error, CustomStringConvertible, Equatable {
-    public var file: String
-    public var problem: String
-    public init(file: String, problem: String) { self.file = file; self.problem = problem }
-    public var description: String { "\(file): \(problem)" }
-}
+public typealias CalibrationInputError = FileProblem
 
 /// A checkerboard definition, as `board.json` holds it:
 /// `{"type": "checkerboard", "innerCorners": [9, 6], "squareMm": 25.0}`.
@@ -30,7 +26,7 @@ public struct BoardDefinition: Sendable, Equatable {
     /// Reads `board.json`. - Throws: `CalibrationInputError` naming the file.
     public init(contentsOf url: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw CalibrationInputError(file: url.path, problem: "cannot read the board definition") }
+        data = try InputLimits.read(url, what: "a board definition")
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw CalibrationInputError(file: url.path, problem: "not valid JSON; expected {\"type\": \"checkerboard\", \"innerCorners\": [9, 6], \"squareMm\": 25.0}")
         }

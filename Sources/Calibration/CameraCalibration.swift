@@ -1,3 +1,4 @@
+import Interchange
 import Foundation
 import Geometry
 import LinearAlgebra
@@ -59,9 +60,16 @@ public enum OutlierViews {
 }
 
 /// Errors of calibration: each says what to do.
-public enum CalibrationError: Error, CustomStringConvertible, Equatable {
+public enum CalibrationError: TrinocularError, Equatable {
     case tooFewViews(camera: String, found: Int, needed: Int)
     case degenerate(String)
+
+    /// Too few usable views is the folder's fault; a solver that cannot determine the camera
+    /// from enough views is the work failing.
+    public var fault: Fault {
+        if case .tooFewViews = self { return .badInput }
+        return .workFailed
+    }
 
     public var description: String {
         switch self {

@@ -1,15 +1,7 @@
-/// An image file could not be read or written: names the file and the reason.
-public struct ImageError: Error, CustomStringConvertible, Equatable {
-    /// The file's path, or a description of the source (`<memory>`).
-    public var file: String
-    public var problem: String
+import Interchange
 
-    public init(file: String, problem: String) {
-        self.file = file; self.problem = problem
-    }
-
-    public var description: String { "\(file): \(problem)" }
-}
+/// An image file could not be read or written: names the file (or `<memory>`) and the reason.
+public typealias ImageError = FileProblem
 
 /// Limits that guard against absurd or hostile image headers.
 public enum ImageLimits {

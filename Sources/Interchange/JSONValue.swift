@@ -1,3 +1,4 @@
+import Interchange
 import Foundation
 
 /// Any JSON value, with objects that keep their keys in order.
@@ -181,7 +182,8 @@ extension JSONValue: Decodable {
 }
 
 /// JSON text that does not parse.
-public struct JSONSyntaxError: Error, CustomStringConvertible {
+public struct JSONSyntaxError: TrinocularError {
+    public var fault: Fault { .badInput }
     public var reason: String
     public var description: String { reason }
 }

@@ -18,23 +18,23 @@ public enum PrivateFile {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, fileMode)
-        guard fd >= 0 else { throw PrivateFileError(file: url.path, problem: "cannot create (\(String(cString: strerror(errno))))") }
+        guard fd >= 0 else { throw FileProblem.system(file: url.path, doing: "cannot be created", errno: errno) }
         var ok = false
         defer { if !ok { unlink(temporary.path) } }
         // The umask may have cleared bits we want, never added any; set the mode exactly.
-        guard fchmod(fd, fileMode) == 0 else { close(fd); throw PrivateFileError(file: url.path, problem: "cannot set its permissions") }
+        guard fchmod(fd, fileMode) == 0 else { let code = errno; close(fd); throw FileProblem.system(file: url.path, doing: "cannot set its permissions", errno: code) }
         var written = 0
         while written < bytes.count {
             let n = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + written, bytes.count - written) }
             guard n > 0 else {
-                let reason = String(cString: strerror(errno)); close(fd)
-                throw PrivateFileError(file: url.path, problem: "cannot be written (\(reason))")
+                let code = errno; close(fd)
+                throw FileProblem.system(file: url.path, doing: "cannot be written", errno: code)
             }
             written += n
         }
-        guard fsync(fd) == 0, close(fd) == 0 else { throw PrivateFileError(file: url.path, problem: "cannot be flushed to disk") }
+        guard fsync(fd) == 0, close(fd) == 0 else { throw FileProblem.system(file: url.path, doing: "cannot be flushed to disk", errno: errno) }
         guard rename(temporary.path, url.path) == 0 else {
-            throw PrivateFileError(file: url.path, problem: "cannot be put in place (\(String(cString: strerror(errno))))")
+            throw FileProblem.system(file: url.path, doing: "cannot be put in place", errno: errno)
         }
         ok = true
         syncFolder(folder)
@@ -45,7 +45,8 @@ public enum PrivateFile {
     /// and fsyncs the folder; `abandon()` (or dropping it uncommitted) removes the temporary.
     public final class Stream {
         public let url: URL
-        let temporary: URL
+        /// The temporary beside `url` (`.<name>.partial-<pid>`) the bytes go to until `commit()`.
+        public let temporary: URL
         var fd: Int32
         var committed = false
 
@@ -54,10 +55,10 @@ public enum PrivateFile {
             self.url = url
             temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
             fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, PrivateFile.fileMode)
-            guard fd >= 0 else { throw PrivateFileError(file: url.path, problem: "cannot create (\(String(cString: strerror(errno))))") }
+            guard fd >= 0 else { throw FileProblem.system(file: url.path, doing: "cannot be created", errno: errno) }
             guard fchmod(fd, PrivateFile.fileMode) == 0 else {
-                close(fd); unlink(temporary.path)
-                throw PrivateFileError(file: url.path, problem: "cannot set its permissions")
+                let code = errno; close(fd); unlink(temporary.path)
+                throw FileProblem.system(file: url.path, doing: "cannot set its permissions", errno: code)
             }
         }
 
@@ -68,7 +69,7 @@ public enum PrivateFile {
                 let n = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
                 guard n > 0 else {
                     if n < 0, errno == EINTR { continue }
-                    throw PrivateFileError(file: url.path, problem: "cannot be written (\(String(cString: strerror(errno))))")
+                    throw FileProblem.system(file: url.path, doing: "cannot be written", errno: errno)
                 }
                 written += n
             }
@@ -80,13 +81,13 @@ public enum PrivateFile {
         public func commit() throws {
             guard !committed else { return }
             guard fsync(fd) == 0, close(fd) == 0 else {
-                fd = -1; abandon()
-                throw PrivateFileError(file: url.path, problem: "cannot be flushed to disk")
+                let code = errno; fd = -1; abandon()
+                throw FileProblem.system(file: url.path, doing: "cannot be flushed to disk", errno: code)
             }
             fd = -1
             guard rename(temporary.path, url.path) == 0 else {
-                let reason = String(cString: strerror(errno)); abandon()
-                throw PrivateFileError(file: url.path, problem: "cannot be put in place (\(reason))")
+                let code = errno; abandon()
+                throw FileProblem.system(file: url.path, doing: "cannot be put in place", errno: code)
             }
             committed = true
             PrivateFile.syncFolder(url.deletingLastPathComponent())
@@ -110,12 +111,12 @@ public enum PrivateFile {
     public static func makeFolder(_ url: URL) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw PrivateFileError(file: url.path, problem: "is a file, not a folder") }
+            guard isDirectory.boolValue else { throw FileProblem(file: url.path, problem: "is a file, not a folder") }
             return
         }
         try makeFolder(url.deletingLastPathComponent())
         guard mkdir(url.path, folderMode) == 0 || errno == EEXIST, chmod(url.path, folderMode) == 0 else {
-            throw PrivateFileError(file: url.path, problem: "cannot be created (\(String(cString: strerror(errno))))")
+            throw FileProblem.system(file: url.path, doing: "cannot be created", errno: errno)
         }
     }
 
@@ -124,16 +125,34 @@ public enum PrivateFile {
     /// their names.
     @discardableResult
     public static func sweepOrphans(in folder: URL) -> [String] {
+        sweep(folder) { _ in true }
+    }
+
+    /// Removes the temporaries of `url` (`.<name>.partial-<pid>` beside it, files or
+    /// staging folders) left by killed runs: those whose process no longer exists. A command
+    /// calls it before it writes `url`, so that a run killed by SIGKILL or a power cut leaves
+    /// its partial output only until the next run. Returns their names.
+    @discardableResult
+    public static func sweepPartials(of url: URL) -> [String] {
+        let prefix = ".\(url.lastPathComponent).partial-"
+        return sweep(url.deletingLastPathComponent()) { $0.hasPrefix(prefix) }
+    }
+
+    static func sweep(_ folder: URL, where wanted: (String) -> Bool) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
         var removed: [String] = []
-        for name in names where name.hasPrefix(".") {
-            guard let range = name.range(of: ".partial-", options: .backwards),
-                  let pid = Int32(name[range.upperBound...]) else { continue }
-            if pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }   // still running
+        for name in names where wanted(name) && isOrphan(name) {
             let url = folder.appendingPathComponent(name)
             if unlink(url.path) == 0 || (try? FileManager.default.removeItem(at: url)) != nil { removed.append(name) }
         }
         return removed
+    }
+
+    /// Whether the process that named a temporary `.<name>.partial-<pid>` is gone.
+    public static func isOrphan(_ name: String) -> Bool {
+        guard name.hasPrefix("."), let range = name.range(of: ".partial-", options: .backwards),
+              let pid = Int32(name[range.upperBound...]) else { return false }
+        return !(pid == getpid() || kill(pid, 0) == 0 || errno == EPERM)
     }
 
     /// fsyncs a folder, so that a rename in it survives a crash.
@@ -145,10 +164,6 @@ public enum PrivateFile {
     }
 }
 
-/// A patient-data file that could not be written.
-public struct PrivateFileError: Error, CustomStringConvertible, Equatable {
-    public var file: String
-    public var problem: String
-    public init(file: String, problem: String) { self.file = file; self.problem = problem }
-    public var description: String { "\(file): \(problem)" }
-}
+/// A patient-data file that could not be written: the input's fault where the path is
+/// (a missing folder, no permission), the work's where the disk is (full, I/O error).
+public typealias PrivateFileError = FileProblem

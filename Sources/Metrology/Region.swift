@@ -1,3 +1,4 @@
+import Interchange
 import Foundation
 import LinearAlgebra
 import Surface
@@ -40,7 +41,8 @@ public struct SurfaceRegion: Sendable {
 enum LoopSide { case inside, outside, loop }
 
 /// A region that cannot be formed from the landmarks given.
-public struct RegionError: Error, CustomStringConvertible, Equatable {
+public struct RegionError: TrinocularError, Equatable {
+    public var fault: Fault { .badInput }
     public var problem: String
     public var description: String { problem }
 }

@@ -1,3 +1,4 @@
+import Interchange
 import Foundation
 import Geometry
 import LinearAlgebra
@@ -99,7 +100,8 @@ public enum Registration {
 }
 
 /// Registration that cannot proceed.
-public struct RegistrationError: Error, CustomStringConvertible, Equatable {
+public struct RegistrationError: TrinocularError, Equatable {
+    public var fault: Fault { .workFailed }
     public var problem: String
     public init(problem: String) { self.problem = problem }
     public var description: String { problem }

@@ -1,3 +1,4 @@
+import Interchange
 import Foundation
 import Geometry
 import Imaging
@@ -52,11 +53,12 @@ public struct ReconstructionOptions: Sendable {
 }
 
 /// Why a capture could not be reconstructed. `badInput` cases are the capture's fault.
-public struct ReconstructionError: Error, CustomStringConvertible {
+public struct ReconstructionError: TrinocularError {
     public var file: String
     public var problem: String
     /// True when the input is at fault (exit status 2), false when the work failed.
     public var badInput: Bool
+    public var fault: Fault { badInput ? .badInput : .workFailed }
     public var description: String { "\(file): \(problem)" }
 }
 

@@ -38,7 +38,7 @@ public struct IdentifierScreen: Sendable {
     /// - Throws: `ScreenError` naming the file for unreadable JSON or a bad expression.
     public static func load(_ url: URL) throws -> IdentifierScreen {
         let json: JSONValue
-        do { json = try JSONValue.parse(Data(contentsOf: url)) } catch {
+        do { json = try JSONValue.parse(InputLimits.read(url, what: "a patterns file")) } catch {
             throw ScreenError(file: url.path, problem: "is not a readable JSON patterns file (\(error))")
         }
         guard let list = json["patterns"]?.array else {
@@ -67,12 +67,7 @@ public struct IdentifierScreen: Sendable {
 }
 
 /// A patterns file that cannot be used.
-public struct ScreenError: Error, CustomStringConvertible, Equatable {
-    public var file: String
-    public var problem: String
-    public init(file: String, problem: String) { self.file = file; self.problem = problem }
-    public var description: String { "\(file): \(problem)" }
-}
+public typealias ScreenError = FileProblem
 
 /// What a patient agreed to (capture.json's `consent`) against what an export is for.
 public enum Purpose: String, Sendable, CaseIterable {

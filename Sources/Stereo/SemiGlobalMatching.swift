@@ -1,3 +1,4 @@
+import Interchange
 import Foundation
 import Imaging
 import Parallelism
@@ -44,7 +45,8 @@ public struct MatchingOptions: Sendable, Equatable {
     }
 }
 
-public enum MatchingError: Error, CustomStringConvertible, Equatable {
+public enum MatchingError: TrinocularError, Equatable {
+    public var fault: Fault { .workFailed }
     case badOption(String)
     case sizeMismatch(String)
     public var description: String {

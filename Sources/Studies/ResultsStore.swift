@@ -1,3 +1,4 @@
+import Interchange
 import Foundation
 import GRDB
 
@@ -187,9 +188,4 @@ public final class ResultsStore: @unchecked Sendable {
 typealias SwiftRow = GRDB.Row
 
 /// A results store that cannot be used.
-public struct StoreError: Error, CustomStringConvertible, Equatable {
-    public var file: String
-    public var problem: String
-    public init(file: String, problem: String) { self.file = file; self.problem = problem }
-    public var description: String { "\(file): \(problem)" }
-}
+public typealias StoreError = FileProblem

@@ -1,3 +1,4 @@
+import Interchange
 import Foundation
 
 /// How a mesh's edges are shared: the facts that decide whether it encloses a volume.
@@ -35,7 +36,8 @@ public struct MeshTopology: Sendable, Equatable {
 }
 
 /// A volume was asked of a mesh that does not enclose one.
-public struct VolumeRefused: Error, CustomStringConvertible, Equatable {
+public struct VolumeRefused: TrinocularError, Equatable {
+    public var fault: Fault { .badInput }
     public var reason: String
     public var description: String { "no volume: the mesh is not closed (\(reason)); volumes are given for closed, consistently oriented meshes only" }
 }

@@ -1,3 +1,4 @@
+import Interchange
 import Foundation
 import Geometry
 import LinearAlgebra
@@ -44,7 +45,11 @@ public struct SyntheticRigOptions: Sendable, Equatable {
 }
 
 /// Something the synthesis cannot do as asked.
-public enum SynthesisError: Error, CustomStringConvertible, Equatable {
+public enum SynthesisError: TrinocularError, Equatable {
+    public var fault: Fault {
+        if case .output = self { return .workFailed }
+        return .badInput
+    }
     case badOption(String)
     case unknownScene(String)
     /// The output would overwrite something: bad usage.

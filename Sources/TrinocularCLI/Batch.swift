@@ -191,7 +191,7 @@ struct Batch: ParsableCommand {
             options.texture = false
             let result = try Reconstructor.run(capture, options: options) { _ in }
             warnings = capture.warnings + result.warnings
-            guard let mesh = result.mesh else { throw OutputError(file: url.path, problem: "no mesh was made") }
+            guard let mesh = result.mesh else { throw OutputError(file: url.path, problem: "no mesh was made", fault: .workFailed) }
             let topology = mesh.topology
             let qc = topology.isClosed ? [] : ["mesh-open"]
             measurements.append(StoredMeasurement(name: "surface area", value: mesh.area, unit: "mm2", uncertainty: nil,

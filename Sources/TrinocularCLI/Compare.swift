@@ -99,9 +99,7 @@ struct Compare: ParsableCommand {
         var loops: [(name: String, loop: [Landmarks.Landmark])] = []
         if let landmarks {
             let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: landmarks)) } catch {
-                throw LandmarkError(file: landmarks, problem: "cannot be read (\(error.localizedDescription))")
-            }
+            data = try InputLimits.read(URL(fileURLWithPath: landmarks), what: "a landmarks file")
             let rigFile = try rig.map { try Rig(contentsOf: URL(fileURLWithPath: $0)) }
             let placed = try Landmarks(json: data, file: landmarks, mesh: before, rig: rigFile)
             for spec in regions {

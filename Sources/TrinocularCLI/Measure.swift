@@ -64,17 +64,13 @@ struct Measure: ParsableCommand {
         if let landmarks {
             let rigFile = try rig.map { try Rig(contentsOf: URL(fileURLWithPath: $0)) }
             let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: landmarks)) } catch {
-                throw LandmarkError(file: landmarks, problem: "cannot be read (\(error.localizedDescription))")
-            }
+            data = try InputLimits.read(URL(fileURLWithPath: landmarks), what: "a landmarks file")
             placed = try Landmarks(json: data, file: landmarks, mesh: m, rig: rigFile)
             if let plan {
                 let planData: Data
-                do { planData = try Data(contentsOf: URL(fileURLWithPath: plan)) } catch {
-                    throw PlanError(file: plan, problem: "cannot be read (\(error.localizedDescription))")
-                }
+                planData = try InputLimits.read(URL(fileURLWithPath: plan), what: "a plan")
                 var errors = ErrorModel(surfaceNoise: surfaceNoise)
-                if let rig, let d = try? JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: rig))),
+                if let rig, let d = try? JSONValue.parse(InputLimits.read(URL(fileURLWithPath: rig), what: "a rig file")),
                    let e = d["calibration"]?["distanceErrorMm"]?.number, let span = d["calibration"]?["distanceErrorSpanMm"]?.number, span > 0 {
                     errors.relativeScale = e / span
                 }

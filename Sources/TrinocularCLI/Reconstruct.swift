@@ -319,7 +319,7 @@ enum OutputFolder {
         let staging = parent.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
         func place(_ from: URL, _ to: URL) throws {
             guard rename(from.path, to.path) == 0 else {
-                throw PrivateFileError(file: to.path, problem: "cannot be put in place (\(String(cString: strerror(errno))))")
+                throw FileProblem.system(file: to.path, doing: "cannot be put in place", errno: errno)
             }
         }
         do {
@@ -327,6 +327,8 @@ enum OutputFolder {
             PrivateFile.sweepOrphans(in: parent)
             PrivateFile.removeTree(staging)
             try PrivateFile.makeFolder(staging)
+            let removal = SignalCleanup.remove(staging)
+            defer { SignalCleanup.forget(removal) }
             for (name, bytes) in files {
                 let target = staging.appendingPathComponent(name)
                 try PrivateFile.makeFolder(target.deletingLastPathComponent())
@@ -347,14 +349,12 @@ enum OutputFolder {
             }
         } catch {
             PrivateFile.removeTree(staging)
-            throw OutputError(file: url.path, problem: "cannot write the output (\(error))")
+            throw OutputError(file: url.path, problem: "cannot write the output (\(error))",
+                              fault: (error as? TrinocularError)?.fault ?? .workFailed)
         }
         return files.map { url.appendingPathComponent($0.0) }
     }
 }
 
-struct OutputError: Error, CustomStringConvertible {
-    var file: String
-    var problem: String
-    var description: String { "\(file): \(problem)" }
-}
+/// An output that could not be written (the input's fault where its path is).
+typealias OutputError = FileProblem

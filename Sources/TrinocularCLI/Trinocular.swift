@@ -53,21 +53,9 @@ enum TrinocularMain {
 
     static func exit(with error: Error) -> Never {
         switch error {
-        case is ImageError, is RigFileError, is CaptureError, is CaptureProblems, is CalibrationInputError, is MeshFileError, is LandmarkError, is PlanError,
-             is SealError, is AuditError, is ScreenError, is SafekeepingRefusal, is StoreError:
-            fail("error: \(error)", status: ExitStatus.badInput)
-        case let e as CalibrationError:
-            // Too few usable views is the folder's fault (bad input); a solver that cannot
-            // determine the camera from enough views is the work failing.
-            if case .tooFewViews = e { fail("error: \(e)", status: ExitStatus.badInput) }
-            fail("error: \(e)", status: ExitStatus.workFailed)
-        case let e as ReconstructionError:
-            fail("error: \(e)", status: e.badInput ? ExitStatus.badInput : ExitStatus.workFailed)
-        case is OutputError, is MatchingError, is PrivateFileError:
-            fail("error: \(error)", status: ExitStatus.workFailed)
-        case let e as SynthesisError:
-            if case .output = e { fail("error: \(e)", status: ExitStatus.workFailed) }
-            fail("error: \(e)", status: ExitStatus.badInput)
+        case let e as TrinocularError:
+            // Every module's errors say whose fault they are: the input's (2) or the work's (1).
+            fail("error: \(e)", status: e.fault == .badInput ? ExitStatus.badInput : ExitStatus.workFailed)
         case let e as ExitCode where e != .success && e != .validationFailure:
             Foundation.exit(e.rawValue)   // the command has said why
         default:
