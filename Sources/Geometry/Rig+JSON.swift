@@ -3,7 +3,8 @@ import Interchange
 import LinearAlgebra
 
 /// A rig file could not be read: names the file, the place in it and what is wrong.
-public struct RigFileError: Error, CustomStringConvertible, Equatable {
+public struct RigFileError: TrinocularError, Equatable {
+    public var fault: Fault { .badInput }
     /// The file's path as given.
     public var file: String
     /// Where in the file, as a JSON path (`cameras[1].intrinsics.fx`), or empty.
@@ -31,8 +32,8 @@ extension Rig {
     /// Unknown keys are ignored. - Throws: `RigFileError` naming the file and the problem.
     public init(contentsOf url: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw RigFileError(file: url.path, problem: "cannot read the rig file (\(Rig.reason(error)))")
+        do { data = try InputLimits.read(url, what: "a rig file") } catch let e as FileProblem {
+            throw RigFileError(file: url.path, problem: "cannot read the rig file (\(e.problem))")
         }
         try self.init(json: data, file: url.path)
     }
@@ -48,11 +49,11 @@ extension Rig {
         let format = try reader.string(top["format"], at: "format")
         guard format == Rig.formatTag else {
             throw RigFileError(file: file, location: "format",
-                               problem: "is \"\(format)\"; this version reads \"\(Rig.formatTag)\"")
+                               problem: "is \"\(format.excerpt())\"; this version reads \"\(Rig.formatTag)\"")
         }
         if let units = top["units"] {
             let u = try reader.string(units, at: "units")
-            guard u == "mm" else { throw RigFileError(file: file, location: "units", problem: "is \"\(u)\"; rig files are in \"mm\"") }
+            guard u == "mm" else { throw RigFileError(file: file, location: "units", problem: "is \"\(u.excerpt())\"; rig files are in \"mm\"") }
         }
         let cameraValues = try reader.array(top["cameras"], at: "cameras")
         guard !cameraValues.isEmpty else { throw RigFileError(file: file, location: "cameras", problem: "is empty; a rig needs at least one camera") }
@@ -65,6 +66,7 @@ extension Rig {
             }
             cameras.append(camera)
         }
+        try Rig.checkBaselines(cameras, file: file)
         var calibration: JSONValue?
         if let c = top["calibration"], c != .null {
             _ = try reader.object(c, at: "calibration")
@@ -106,6 +108,26 @@ extension Rig {
     }
 
     static func reason(_ error: Error) -> String { (error as NSError).localizedDescription }
+
+    /// Two cameras at one place see no depth: refused, naming them. "One place" is relative
+    /// to the rig's size (centres within 10⁻⁹ of the farthest centre from the origin), so
+    /// it holds for a rig in millimetres at any scale.
+    static func checkBaselines(_ cameras: [RigCamera], file: String) throws {
+        let centres = cameras.map { c -> SIMD3<Double> in
+            let r = c.camFromWorld.rotation.matrix, t = c.camFromWorld.translation
+            return -(r.transposed * t)
+        }
+        let extent = centres.map { ($0 * $0).sum().squareRoot() }.max() ?? 0
+        for i in centres.indices {
+            for j in centres.indices where j > i {
+                let d = centres[i] - centres[j]
+                if (d * d).sum().squareRoot() <= 1e-9 * extent {
+                    throw RigFileError(file: file, location: "cameras[\(j)].t",
+                                       problem: "cameras \(cameras[i].id) and \(cameras[j].id) are at the same position: a stereo pair needs a baseline (check R and t: x_cam = R·x_world + t)")
+                }
+            }
+        }
+    }
 }
 
 /// Reads typed values out of a JSON tree with errors that name the place.
@@ -151,7 +173,7 @@ private struct JSONReader {
         let o = try object(v, at: at)
         let id = try string(o["id"], at: "\(at).id")
         guard RigCamera.isValidID(id) else {
-            throw fail("\(at).id", "\"\(id)\" is not a camera id: use 1–64 letters, digits, '-' or '_'")
+            throw fail("\(at).id", "\"\(id.excerpt())\" is not a camera id: use 1–64 letters, digits, '-' or '_'")
         }
         let size = try numbers(o["imageSize"], count: 2, at: "\(at).imageSize")
         guard size.allSatisfy({ $0 >= 1 && $0 == $0.rounded() && $0 <= 1_000_000 }) else {

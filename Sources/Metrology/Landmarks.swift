@@ -36,7 +36,7 @@ public struct Landmarks: Sendable {
     /// The landmark called `name`. - Throws: `LandmarkError` listing the names there are.
     public func named(_ name: String, file: String) throws -> Landmark {
         guard let l = landmarks.first(where: { $0.name == name }) else {
-            throw LandmarkError(file: file, problem: "no landmark named '\(name)' (there are: \(landmarks.map(\.name).joined(separator: ", ")))")
+            throw LandmarkError(file: file, problem: "no landmark named '\(name.excerpt())' (there are: \(Landmarks.list(landmarks.map(\.name))))")
         }
         return l
     }
@@ -47,6 +47,11 @@ public struct Landmarks: Sendable {
     /// Reads and places the landmarks of `data` (from `file`) on `mesh`; `rig` is needed
     /// for camera picks.
     /// - Throws: `LandmarkError` naming the file, the landmark and the problem.
+    /// Names for an error message: the first ten, each cut to a short excerpt.
+    static func list(_ names: [String]) -> String {
+        names.prefix(10).map { $0.excerpt(24) }.joined(separator: ", ") + (names.count > 10 ? ", … (\(names.count) in all)" : "")
+    }
+
     public init(json data: Data, file: String, mesh: TriangleMesh, rig: Rig?) throws {
         let root: JSONValue
         do { root = try JSONValue.parse(data) } catch { throw LandmarkError(file: file, problem: "not JSON (\(error))") }
@@ -58,7 +63,7 @@ public struct Landmarks: Sendable {
         var out: [Landmark] = []
         for (i, entry) in list.enumerated() {
             guard let name = entry["name"]?.string, !name.isEmpty else { throw LandmarkError(file: file, problem: "landmark \(i + 1) has no \"name\"") }
-            guard !out.contains(where: { $0.name == name }) else { throw LandmarkError(file: file, problem: "landmark '\(name)' is given twice") }
+            guard !out.contains(where: { $0.name == name }) else { throw LandmarkError(file: file, problem: "landmark '\(name.excerpt())' is given twice") }
             if let p = entry["point"]?.array?.compactMap(\.number), p.count == 3, p.allSatisfy(\.isFinite) {
                 let (q, face, d) = mesh.closestPoint(to: SIMD3(p[0], p[1], p[2]))
                 guard d <= Self.maximumSnapDistance else {
@@ -66,22 +71,22 @@ public struct Landmarks: Sendable {
                 }
                 out.append(Landmark(name: name, point: q, face: face, snapDistance: d, source: "point"))
             } else if let cameraID = entry["camera"]?.string, let px = entry["pixel"]?.array?.compactMap(\.number), px.count == 2 {
-                guard let rig else { throw LandmarkError(file: file, problem: "landmark '\(name)' is a pick in camera '\(cameraID)': give the rig (--rig)") }
+                guard let rig else { throw LandmarkError(file: file, problem: "landmark '\(name.excerpt())' is a pick in camera '\(cameraID.excerpt())': give the rig (--rig)") }
                 guard let camera = rig.cameras.first(where: { $0.id == cameraID }) else {
-                    throw LandmarkError(file: file, problem: "landmark '\(name)': the rig has no camera '\(cameraID)' (it has \(rig.cameras.map(\.id).joined(separator: ", ")))")
+                    throw LandmarkError(file: file, problem: "landmark '\(name.excerpt())': the rig has no camera '\(cameraID.excerpt())' (it has \(Landmarks.list(rig.cameras.map(\.id))))")
                 }
                 let pixel = SIMD2(px[0], px[1])
                 guard pixel.x >= -0.5, pixel.y >= -0.5, pixel.x <= Double(camera.camera.imageWidth) - 0.5, pixel.y <= Double(camera.camera.imageHeight) - 0.5,
                       let ray = camera.camera.ray(throughPixel: pixel) else {
-                    throw LandmarkError(file: file, problem: "landmark '\(name)': pixel (\(px[0]), \(px[1])) is outside camera '\(cameraID)''s image")
+                    throw LandmarkError(file: file, problem: "landmark '\(name.excerpt())': pixel (\(px[0]), \(px[1])) is outside camera '\(cameraID.excerpt())''s image")
                 }
                 let origin = camera.centre, direction = camera.camFromWorld.rotation.inverse.apply(ray)
                 guard let hit = mesh.firstHit(origin: origin, direction: direction) else {
-                    throw LandmarkError(file: file, problem: "landmark '\(name)': the ray through pixel (\(px[0]), \(px[1])) of camera '\(cameraID)' misses the mesh")
+                    throw LandmarkError(file: file, problem: "landmark '\(name.excerpt())': the ray through pixel (\(px[0]), \(px[1])) of camera '\(cameraID.excerpt())' misses the mesh")
                 }
                 out.append(Landmark(name: name, point: hit.point, face: hit.face, snapDistance: 0, source: "pick \(cameraID)"))
             } else {
-                throw LandmarkError(file: file, problem: "landmark '\(name)' needs \"point\": [x, y, z] (mm) or \"camera\" and \"pixel\": [u, v]")
+                throw LandmarkError(file: file, problem: "landmark '\(name.excerpt())' needs \"point\": [x, y, z] (mm) or \"camera\" and \"pixel\": [u, v]")
             }
         }
         landmarks = out
@@ -89,12 +94,7 @@ public struct Landmarks: Sendable {
 }
 
 /// A landmarks file that cannot be used, or a landmark that is not on the mesh.
-public struct LandmarkError: Error, CustomStringConvertible, Equatable {
-    public var file: String
-    public var problem: String
-    public init(file: String, problem: String) { self.file = file; self.problem = problem }
-    public var description: String { "\(file): \(problem)" }
-}
+public typealias LandmarkError = FileProblem
 
 extension TriangleMesh {
     /// The point of the mesh nearest to `x`, its face and the distance (mm), by checking

@@ -37,12 +37,12 @@ public struct MeasurementPlan: Sendable {
         var items: [Item] = []
         for (i, entry) in list.enumerated() {
             guard let name = entry["name"]?.string, !name.isEmpty else { throw PlanError(file: file, problem: "measurement \(i + 1) has no \"name\"") }
-            guard !items.contains(where: { $0.name == name }) else { throw PlanError(file: file, problem: "measurement '\(name)' is given twice") }
+            guard !items.contains(where: { $0.name == name }) else { throw PlanError(file: file, problem: "measurement '\(name.excerpt())' is given twice") }
             let type = entry["type"]?.string ?? ""
             switch type {
             case "distance", "geodesic":
                 guard let from = entry["from"]?.string, let to = entry["to"]?.string else {
-                    throw PlanError(file: file, problem: "measurement '\(name)' (\(type)) needs \"from\" and \"to\" landmark names")
+                    throw PlanError(file: file, problem: "measurement '\(name.excerpt())' (\(type.excerpt())) needs \"from\" and \"to\" landmark names")
                 }
                 items.append(Item(name: name, kind: type == "distance" ? .distance(from: from, to: to) : .geodesic(from: from, to: to)))
             case "contour":
@@ -51,34 +51,34 @@ public struct MeasurementPlan: Sendable {
                 var between: (String, String)?
                 if let from = entry["from"]?.string, let to = entry["to"]?.string { between = (from, to) }
                 else if entry["from"] != nil || entry["to"] != nil {
-                    throw PlanError(file: file, problem: "measurement '\(name)' (contour): \"from\" and \"to\" go together (the piece of the curve between two landmarks)")
+                    throw PlanError(file: file, problem: "measurement '\(name.excerpt())' (contour): \"from\" and \"to\" go together (the piece of the curve between two landmarks)")
                 }
                 if through.count == 3, normal == nil {
                     items.append(Item(name: name, kind: .contour(through: through, normal: nil, between: between)))
                 } else if through.count == 1, let n = normal, n.count == 3, n.contains(where: { $0 != 0 }) {
                     items.append(Item(name: name, kind: .contour(through: through, normal: SIMD3(n[0], n[1], n[2]), between: between)))
                 } else {
-                    throw PlanError(file: file, problem: "measurement '\(name)' (contour) needs \"through\": three landmark names, or one and a \"normal\": [x, y, z]")
+                    throw PlanError(file: file, problem: "measurement '\(name.excerpt())' (contour) needs \"through\": three landmark names, or one and a \"normal\": [x, y, z]")
                 }
             case "area", "volume":
                 let loop = entry["loop"]?.array?.compactMap(\.string) ?? []
                 guard loop.count < 2 || loop.first == loop.last else {
-                    throw PlanError(file: file, problem: "measurement '\(name)': the loop does not close — it ends at landmark '\(loop.last!)', not at its first landmark '\(loop[0])' (repeat '\(loop[0])' at the end)")
+                    throw PlanError(file: file, problem: "measurement '\(name.excerpt())': the loop does not close — it ends at landmark '\(loop.last!.excerpt())', not at its first landmark '\(loop[0].excerpt())' (repeat '\(loop[0].excerpt())' at the end)")
                 }
                 guard loop.count >= 4, Set(loop).count >= 3 else {
-                    throw PlanError(file: file, problem: "measurement '\(name)' (\(type)) needs \"loop\": at least three landmark names in order round the region, the first repeated at the end")
+                    throw PlanError(file: file, problem: "measurement '\(name.excerpt())' (\(type.excerpt())) needs \"loop\": at least three landmark names in order round the region, the first repeated at the end")
                 }
                 let ring = Array(loop.dropLast())
                 if type == "area" { items.append(Item(name: name, kind: .area(loop: ring))); continue }
                 let baseName = entry["base"]?.string ?? BaseSurface.Model.quadric.rawValue
                 guard let base = BaseSurface.Model(rawValue: baseName) else {
-                    throw PlanError(file: file, problem: "measurement '\(name)': unknown \"base\" '\(baseName)' (quadric or plane)")
+                    throw PlanError(file: file, problem: "measurement '\(name.excerpt())': unknown \"base\" '\(baseName.excerpt())' (quadric or plane)")
                 }
                 let band = entry["band"]?.number ?? 40
-                guard band > 0, band.isFinite else { throw PlanError(file: file, problem: "measurement '\(name)': \"band\" must be a positive number of mm") }
+                guard band > 0, band.isFinite else { throw PlanError(file: file, problem: "measurement '\(name.excerpt())': \"band\" must be a positive number of mm") }
                 items.append(Item(name: name, kind: .volume(loop: ring, base: base, band: band)))
             default:
-                throw PlanError(file: file, problem: "measurement '\(name)': unknown \"type\" '\(type)' (distance, geodesic, contour, area or volume)")
+                throw PlanError(file: file, problem: "measurement '\(name.excerpt())': unknown \"type\" '\(type.excerpt())' (distance, geodesic, contour, area or volume)")
             }
         }
         self.items = items
@@ -126,12 +126,7 @@ public struct ErrorModel: Sendable {
 }
 
 /// A plan that cannot be used as given.
-public struct PlanError: Error, CustomStringConvertible, Equatable {
-    public var file: String
-    public var problem: String
-    public init(file: String, problem: String) { self.file = file; self.problem = problem }
-    public var description: String { "\(file): \(problem)" }
-}
+public typealias PlanError = FileProblem
 
 extension MeasurementPlan {
     /// Measures every item on `mesh` with `landmarks`.
@@ -140,7 +135,7 @@ extension MeasurementPlan {
     public func measure(_ mesh: TriangleMesh, landmarks: Landmarks, file: String, errors: ErrorModel = ErrorModel()) throws -> [MeasuredValue] {
         func landmark(_ name: String, in item: Item) throws -> Landmarks.Landmark {
             guard let l = landmarks.landmarks.first(where: { $0.name == name }) else {
-                throw PlanError(file: file, problem: "measurement '\(item.name)' names landmark '\(name)', which the landmarks file does not have (it has \(landmarks.landmarks.map(\.name).joined(separator: ", ")))")
+                throw PlanError(file: file, problem: "measurement '\(item.name.excerpt())' names landmark '\(name.excerpt())', which the landmarks file does not have (it has \(Landmarks.list(landmarks.landmarks.map(\.name))))")
             }
             return l
         }
@@ -150,7 +145,7 @@ extension MeasurementPlan {
             if let r = regions[key] { return r }
             let r: SurfaceRegion
             do { r = try mesh.region(loop: try loop.map { try landmark($0, in: item) }, band: band) }
-            catch let e as RegionError { throw PlanError(file: file, problem: "measurement '\(item.name)': \(e.problem)") }
+            catch let e as RegionError { throw PlanError(file: file, problem: "measurement '\(item.name.excerpt())': \(e.problem)") }
             regions[key] = r
             return r
         }
@@ -193,7 +188,7 @@ extension MeasurementPlan {
                 do {
                     base = try BaseSurface.fit(points: r.surroundingPoints,
                                                normals: r.surroundingNormals, model: model)
-                } catch let e as RegionError { throw PlanError(file: file, problem: "measurement '\(item.name)': \(e.problem)") }
+                } catch let e as RegionError { throw PlanError(file: file, problem: "measurement '\(item.name.excerpt())': \(e.problem)") }
                 let v = r.volume(against: base)
                 return MeasuredValue(name: item.name, value: v.volume, unit: "mm³",
                                      method: "between the region and a \(model.rawValue) base fitted to \(base.points) vertices within \(Self.number(band)) mm outside the loop (RMS \(Self.number(base.rms, 3)) mm)" + (r.holesFilled > 0 ? "; \(r.holesFilled) hole(s) inside, \(Self.number(r.holeArea, 0)) mm², spanned by membranes" : ""),
@@ -204,7 +199,7 @@ extension MeasurementPlan {
             case let .geodesic(from, to):
                 let a = try landmark(from, in: item), b = try landmark(to, in: item)
                 guard let path = mesh.geodesic(from: a.point, onFace: a.face, to: b.point, onFace: b.face) else {
-                    throw PlanError(file: file, problem: "measurement '\(item.name)': no path on the surface joins '\(from)' and '\(to)' (separate pieces of mesh)")
+                    throw PlanError(file: file, problem: "measurement '\(item.name.excerpt())': no path on the surface joins '\(from.excerpt())' and '\(to.excerpt())' (separate pieces of mesh)")
                 }
                 return MeasuredValue(name: item.name, value: path.length, unit: "mm", method: "shortest path on the mesh (edge-point graph, straightened)", path: path.points, closed: nil)
             case let .contour(through, normal, between):
@@ -214,18 +209,18 @@ extension MeasurementPlan {
                     plane = Plane(point: points[0], normal: normal)
                 } else {
                     guard let p = Plane(through: points[0], points[1], points[2]) else {
-                        throw PlanError(file: file, problem: "measurement '\(item.name)': landmarks \(through.joined(separator: ", ")) lie on one line; they define no plane")
+                        throw PlanError(file: file, problem: "measurement '\(item.name.excerpt())': landmarks \(Landmarks.list(through)) lie on one line; they define no plane")
                     }
                     plane = p
                 }
                 let curves = mesh.section(by: plane)
                 guard let nearest = curves.min(by: { Self.distance(points[0], $0) < Self.distance(points[0], $1) }) else {
-                    throw PlanError(file: file, problem: "measurement '\(item.name)': the plane does not cut the mesh")
+                    throw PlanError(file: file, problem: "measurement '\(item.name.excerpt())': the plane does not cut the mesh")
                 }
                 if let (from, to) = between {
                     let a = try landmark(from, in: item).point, b = try landmark(to, in: item).point
                     guard let curve = curves.first(where: { Self.distance(a, $0) < 3 && Self.distance(b, $0) < 3 }) else {
-                        throw PlanError(file: file, problem: "measurement '\(item.name)': no one piece of the section passes within 3 mm of both '\(from)' and '\(to)' (a hole or the mesh's edge lies between them, or they are off the plane)")
+                        throw PlanError(file: file, problem: "measurement '\(item.name.excerpt())': no one piece of the section passes within 3 mm of both '\(from.excerpt())' and '\(to.excerpt())' (a hole or the mesh's edge lies between them, or they are off the plane)")
                     }
                     let piece = curve.piece(between: a, and: b)
                     return MeasuredValue(name: item.name, value: piece.length, unit: "mm",

@@ -32,23 +32,25 @@ public struct CaptureManifest: Sendable, Equatable, Codable {
 
     /// Reads and checks a `capture.json`. - Throws: `CaptureError` naming the file.
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw CaptureError(file: url.path, problem: "cannot read the file")
-        }
+        try self.init(json: InputLimits.read(url, what: "a capture.json"), file: url.path)
+    }
+
+    /// Parses and checks capture.json's bytes; `file` names the source in errors.
+    public init(json data: Data, file: String) throws {
         do { self = try JSONDecoder().decode(CaptureManifest.self, from: data) } catch {
-            throw CaptureError(file: url.path, problem: "not a valid capture.json (\(CaptureManifest.describe(error)))")
+            throw CaptureError(file: file, problem: "not a valid capture.json (\(CaptureManifest.describe(error).excerpt(200)))")
         }
         if let format, format != CaptureManifest.formatTag {
-            throw CaptureError(file: url.path, problem: "format is \"\(format)\"; this version reads \"\(CaptureManifest.formatTag)\"")
+            throw CaptureError(file: file, problem: "format is \"\(format.excerpt())\"; this version reads \"\(CaptureManifest.formatTag)\"")
         }
         if let range = workingRange {
             guard range.count == 2, range[0] > 0, range[0] < range[1] else {
-                throw CaptureError(file: url.path, problem: "workingRange must be [near, far] in mm with 0 < near < far, found \(range)")
+                let shown = range.count <= 4 ? "\(range)" : "\(range.count) numbers"
+                throw CaptureError(file: file, problem: "workingRange must be [near, far] in mm with 0 < near < far, found \(shown)")
             }
         }
         for use in consent ?? [] where !CaptureManifest.uses.contains(use) {
-            throw CaptureError(file: url.path, problem: "consent is \"\(use)\"; use clinical, education or publication (or a list of them)")
+            throw CaptureError(file: file, problem: "consent is \"\(use.excerpt())\"; use clinical, education or publication (or a list of them)")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Interchange
 
 /// Wavefront OBJ meshes: `v x y z [r g b]` (colours 0…1, the extension MeshLab, Open3D and
 /// trimesh read), `vn`, and `f` with `v`, `v/vt`, `v//vn` or `v/vt/vn` references (1-based;
@@ -96,7 +97,7 @@ public enum OBJMesh {
             case "v":
                 guard f.count == 4 || f.count == 7 else { throw fail("a vertex needs x y z (and optionally r g b)") }
                 let values = try f.dropFirst().map { s -> Double in
-                    guard let v = Double(s), v.isFinite else { throw fail("\"\(s)\" is not a finite number") }
+                    guard let v = Double(s), v.isFinite else { throw fail("\"\(s.excerpt())\" is not a finite number") }
                     return v
                 }
                 vertices.append(SIMD3(values[0], values[1], values[2]))
@@ -104,8 +105,9 @@ public enum OBJMesh {
                 if let c = coloured, c != hasColour { throw fail("some vertices have colours and some do not") }
                 coloured = hasColour
                 if hasColour {
-                    colors.append(SIMD3(UInt8(clamping: Int((values[3] * 255).rounded())), UInt8(clamping: Int((values[4] * 255).rounded())),
-                                        UInt8(clamping: Int((values[5] * 255).rounded()))))
+                    // Colours are 0…1; any finite number clamps (×255 of a huge one would not fit an Int).
+                    let c = values[3...5].map { UInt8(min(255, max(0, ($0 * 255).rounded()))) }
+                    colors.append(SIMD3(c[0], c[1], c[2]))
                 }
                 sawStatement = true
             case "f":
@@ -114,17 +116,18 @@ public enum OBJMesh {
                 var idx: [Int32] = []
                 for ref in f.dropFirst() {
                     let first = ref.split(separator: "/", omittingEmptySubsequences: false).first ?? ""
-                    guard let n = Int(first), n != 0 else { throw fail("\"\(ref)\" is not a vertex reference") }
+                    guard let n = Int(first), n != 0 else { throw fail("\"\(ref.excerpt())\" is not a vertex reference") }
                     let i = n > 0 ? n - 1 : vertices.count + n
                     guard i >= 0, i < vertices.count else { throw fail("face names vertex \(n), but \(vertices.count) are defined so far") }
-                    idx.append(Int32(i))
+                    guard let index = Int32(exactly: i) else { throw fail("vertex \(n) is beyond the 2³¹ vertices a mesh may have") }
+                    idx.append(index)
                 }
                 for k in 1..<(idx.count - 1) { faces.append(SIMD3(idx[0], idx[k], idx[k + 1])) }
                 sawStatement = true
             case "vn", "vt", "vp", "o", "g", "s", "usemtl", "mtllib", "l", "p":
                 sawStatement = true
             default:
-                throw fail("unknown statement \"\(key)\"")
+                throw fail("unknown statement \"\(key.excerpt())\"")
             }
         }
         guard sawStatement else { throw MeshFileError(file: file, problem: "no vertices or faces: not an OBJ mesh") }

@@ -1,12 +1,8 @@
 import Foundation
+import Interchange
 
 /// A mesh file that cannot be read: names the file and what is wrong with it.
-public struct MeshFileError: Error, CustomStringConvertible, Equatable {
-    public var file: String
-    public var problem: String
-    public init(file: String, problem: String) { self.file = file; self.problem = problem }
-    public var description: String { "\(file): \(problem)" }
-}
+public typealias MeshFileError = FileProblem
 
 /// Stanford PLY meshes: binary little-endian (written by default) or ASCII, `vertex` with
 /// `x y z` (+ `nx ny nz`, `red green blue`), `face` with `vertex_indices` (uchar count, int
@@ -77,6 +73,10 @@ public enum PLYMesh {
     struct Property { var name: String; var type: Scalar; var countType: Scalar? }
     struct Element { var name: String; var count: Int; var properties: [Property] }
 
+    /// The largest element count a header may declare (500 million; a 5 MP reconstruction's
+    /// full mesh has ~3 million faces). Counts are also bounded by what the file can hold.
+    public static let maximumElementCount = 500_000_000
+
     /// Reads a PLY mesh. - Throws: `MeshFileError` naming `file` and the problem.
     public static func decode(_ bytes: [UInt8], file: String) throws -> TriangleMesh {
         func fail(_ problem: String) -> MeshFileError { MeshFileError(file: file, problem: problem) }
@@ -108,24 +108,26 @@ public enum PLYMesh {
             case "ply", "comment", "obj_info", "end_header": continue
             case "format":
                 guard f.count == 3, ["ascii", "binary_little_endian", "binary_big_endian"].contains(f[1]), f[2] == "1.0" else {
-                    throw fail("unknown format line \"\(raw)\"")
+                    throw fail("unknown format line \"\(raw.excerpt())\"")
                 }
                 format = f[1]
             case "element":
-                guard f.count == 3, let n = Int(f[2]), n >= 0, n <= 500_000_000 else { throw fail("bad element line \"\(raw)\"") }
-                guard !elements.contains(where: { $0.name == f[1] }) else { throw fail("two \(f[1]) elements") }
+                guard f.count == 3, let n = Int(f[2]), n >= 0, n <= maximumElementCount else {
+                    throw fail("bad element line \"\(raw.excerpt())\" (a count of 0 … \(maximumElementCount))")
+                }
+                guard !elements.contains(where: { $0.name == f[1] }) else { throw fail("two \(f[1].excerpt()) elements") }
                 elements.append(Element(name: f[1], count: n, properties: []))
             case "property":
                 guard !elements.isEmpty else { throw fail("a property before any element") }
                 if f.count == 5, f[1] == "list" {
-                    guard let c = Scalar(name: f[2]), let t = Scalar(name: f[3]), c != .float, c != .double else { throw fail("bad list property \"\(raw)\"") }
+                    guard let c = Scalar(name: f[2]), let t = Scalar(name: f[3]), c != .float, c != .double else { throw fail("bad list property \"\(raw.excerpt())\"") }
                     elements[elements.count - 1].properties.append(Property(name: f[4], type: t, countType: c))
                 } else {
-                    guard f.count == 3, let t = Scalar(name: f[1]) else { throw fail("bad property line \"\(raw)\"") }
+                    guard f.count == 3, let t = Scalar(name: f[1]) else { throw fail("bad property line \"\(raw.excerpt())\"") }
                     elements[elements.count - 1].properties.append(Property(name: f[2], type: t, countType: nil))
                 }
             default:
-                throw fail("unknown header line \"\(raw)\"")
+                throw fail("unknown header line \"\(raw.excerpt())\"")
             }
         }
         guard let format else { throw fail("the header has no format line") }
@@ -133,13 +135,31 @@ public enum PLYMesh {
         for name in ["x", "y", "z"] where !vertexElement.properties.contains(where: { $0.name == name && $0.countType == nil }) {
             throw fail("the vertex element has no \(name) property")
         }
+        // Normals and colours are read only as plain (non-list) properties, all three of each.
+        func scalarProperties(_ names: [String]) throws -> Bool {
+            let found = names.filter { n in vertexElement.properties.contains { $0.name == n } }
+            guard !found.isEmpty else { return false }
+            for n in names where !vertexElement.properties.contains(where: { $0.name == n && $0.countType == nil }) {
+                throw fail("the vertex element has \(found.joined(separator: ", ")) but no plain \(n) property")
+            }
+            return true
+        }
 
         var reader: ValueReader = format == "ascii" ? AsciiReader(bytes: bytes, offset: end) : BinaryReader(bytes: bytes, offset: end, bigEndian: format == "binary_big_endian")
         var vertices: [SIMD3<Double>] = [], normals: [SIMD3<Float>] = [], colors: [SIMD3<UInt8>] = []
         var faces: [SIMD3<Int32>] = []
-        let hasNormals = ["nx", "ny", "nz"].allSatisfy { n in vertexElement.properties.contains { $0.name == n } }
-        let hasColors = ["red", "green", "blue"].allSatisfy { n in vertexElement.properties.contains { $0.name == n } }
+        let hasNormals = try scalarProperties(["nx", "ny", "nz"])
+        let hasColors = try scalarProperties(["red", "green", "blue"])
         for element in elements {
+            // An element must fit in what is left of the file: each of its values needs at
+            // least one byte (binary: its size; ASCII: a digit and a separator).
+            let leastBytes = element.properties.reduce(0) { sum, p in
+                sum + (format == "ascii" ? 2 : (p.countType ?? p.type).size)
+            }
+            if leastBytes == 0 { continue }   // an element without properties holds no data
+            guard element.count <= (bytes.count - reader.offset + 1) / max(leastBytes, 1) else {
+                throw fail("truncated: \(element.count) \(element.name.excerpt()) elements cannot fit in the \(bytes.count - reader.offset) bytes left")
+            }
             // Binary bodies: the element must fit in what is left (fixed-size elements).
             if format != "ascii", element.properties.allSatisfy({ $0.countType == nil }) {
                 let size = element.properties.reduce(0) { $0 + $1.type.size }
@@ -163,13 +183,19 @@ public enum PLYMesh {
                     }
                 }
                 if element.name == "vertex" {
-                    let v = SIMD3(values["x"]!, values["y"]!, values["z"]!)
+                    guard let x = values["x"], let y = values["y"], let z = values["z"] else { throw fail("vertex \(index) has no x, y, z") }
+                    let v = SIMD3(x, y, z)
                     guard v.x.isFinite, v.y.isFinite, v.z.isFinite else { throw fail("vertex \(index) has a non-finite coordinate") }
                     vertices.append(v)
-                    if hasNormals { normals.append(SIMD3<Float>(Float(values["nx"]!), Float(values["ny"]!), Float(values["nz"]!))) }
+                    if hasNormals {
+                        normals.append(SIMD3<Float>(Float(values["nx"] ?? 0), Float(values["ny"] ?? 0), Float(values["nz"] ?? 0)))
+                    }
                     if hasColors {
-                        guard ["red", "green", "blue"].allSatisfy({ values[$0]!.isFinite }) else { throw fail("vertex \(index) has a non-finite colour") }
-                        colors.append(SIMD3<UInt8>(UInt8(clamping: Int(values["red"]!)), UInt8(clamping: Int(values["green"]!)), UInt8(clamping: Int(values["blue"]!))))
+                        let rgb = ["red", "green", "blue"].map { values[$0] ?? .nan }
+                        guard rgb.allSatisfy(\.isFinite) else { throw fail("vertex \(index) has a non-finite colour") }
+                        // Any number clamps to 0…255: a colour out of range is not worth refusing a mesh.
+                        let c = rgb.map { UInt8(min(255, max(0, $0.rounded()))) }
+                        colors.append(SIMD3<UInt8>(c[0], c[1], c[2]))
                     }
                 } else if element.name == "face", values["list"] != nil {
                     guard list.count >= 3 else { throw fail("face \(index) has \(list.count) vertices") }
