@@ -5,16 +5,21 @@ import Interchange
 import Glibc
 #endif
 
-/// One file a command read or wrote, by content.
+/// One file or folder a command read or wrote, by content only: its SHA-256, never its
+/// path — folder and file names can carry a patient's name, and the log is read by people
+/// who may not see it. Whether a file was touched is checked by hashing it.
 public struct AuditedFile: Sendable, Equatable {
-    public var path: String
-    /// SHA-256 of the file's bytes (of a folder: of its files' paths and digests, in order).
+    public enum Kind: String, Sendable { case file, folder }
+    public var kind: Kind
+    /// SHA-256 of the file's bytes (of a folder: of its files' relative paths and digests, in order).
     public var sha256: String
-    public init(path: String, sha256: String) { self.path = path; self.sha256 = sha256 }
+    public init(kind: Kind, sha256: String) { self.kind = kind; self.sha256 = sha256 }
 
     /// Hashes a file or, for a folder, every file in it.
     public static func of(_ url: URL) throws -> AuditedFile {
-        AuditedFile(path: url.path, sha256: try Digest.hex(of: url))
+        var isDirectory: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+        return AuditedFile(kind: isDirectory.boolValue ? .folder : .file, sha256: try Digest.hex(of: url))
     }
 }
 
@@ -34,7 +39,7 @@ public struct AuditRecord: Sendable {
 /// An append-only, hash-chained audit log (JSON Lines, one entry per line).
 ///
 /// Each entry holds `seq` (1, 2, …), `time` (UTC, ISO 8601), `action`, `subject`, `inputs`
-/// and `outputs` (path and SHA-256), `tool`, `keyed`, `prev` (the previous entry's hash, 64
+/// and `outputs` (kind and SHA-256: no paths, which can carry names), `tool`, `keyed`, `prev` (the previous entry's hash, 64
 /// zeros for the first) and last `hash`: SHA-256 — or, with a key, HMAC-SHA256 — of the
 /// line's text up to `,"hash"` followed by `}`. Changing, removing, inserting or reordering
 /// any entry breaks the chain at that entry; cutting entries off the end is caught against a
@@ -73,7 +78,7 @@ public struct AuditLog: Sendable {
         guard flock(fd, LOCK_EX) == 0 else { throw AuditError(file: url.path, problem: "cannot be locked") }
         defer { flock(fd, LOCK_UN) }
         _ = fchmod(fd, PrivateFile.fileMode)
-        let last = try lastLine(fd)
+        let (last, endsWithNewline) = try lastLine(fd)
         var previous = Head(seq: 0, hash: Self.genesis)
         if let last {
             guard let entry = Self.parse(last) else {
@@ -84,7 +89,7 @@ public struct AuditLog: Sendable {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         func files(_ list: [AuditedFile]) -> JSONValue {
-            .array(list.map { .object([("path", .string($0.path)), ("sha256", .string($0.sha256))]) })
+            .array(list.map { .object([("kind", .string($0.kind.rawValue)), ("sha256", .string($0.sha256))]) })
         }
         let body = JSONValue.object([
             ("seq", .int(previous.seq + 1)),
@@ -98,7 +103,9 @@ public struct AuditLog: Sendable {
             ("prev", .string(previous.hash)),
         ]).text(pretty: false)
         let hash = Self.hash(body, key: key)
-        let line = String(body.dropLast()) + ",\"hash\":\"\(hash)\"}\n"
+        // A log whose last entry lost its newline (an editor, a copy) gets it back first, so
+        // that the new entry is a line of its own; the newline is not part of any hash.
+        let line = (endsWithNewline ? "" : "\n") + String(body.dropLast()) + ",\"hash\":\"\(hash)\"}\n"
         let bytes = Array(line.utf8)
         let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress!, $0.count) }
         guard n == bytes.count, fsync(fd) == 0 else {
@@ -107,12 +114,20 @@ public struct AuditLog: Sendable {
         return Head(seq: previous.seq + 1, hash: hash)
     }
 
-    /// The last non-empty line of the file (nil for an empty log).
-    func lastLine(_ fd: Int32) throws -> String? {
+    /// The last non-empty line of the file (nil for an empty log), and whether the file
+    /// ends with a newline.
+    func lastLine(_ fd: Int32) throws -> (String?, Bool) {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw AuditError(file: url.path, problem: "cannot be read") }
         var size = Int(info.st_size)
-        guard size > 0 else { return nil }
+        guard size > 0 else { return (nil, true) }
+        var finalByte: UInt8 = 0
+        guard pread(fd, &finalByte, 1, off_t(size - 1)) == 1 else { throw AuditError(file: url.path, problem: "cannot be read") }
+        let endsWithNewline = finalByte == 10
+        return (try lastLine(fd, size: &size), endsWithNewline)
+    }
+
+    func lastLine(_ fd: Int32, size: inout Int) throws -> String? {
         var window = 4096
         while true {
             let start = max(0, size - window)
@@ -145,19 +160,16 @@ public struct AuditLog: Sendable {
         let hash = String(line[range.upperBound..<line.index(line.endIndex, offsetBy: -2)])
         guard hash.count == 64, hash.allSatisfy(\.isHexDigit) else { return nil }
         let body = String(line[..<range.lowerBound]) + "}"
-        guard let json = try? JSONValue.parse(Data(body.utf8)), let seq = json["seq"]?.number, let prev = json["prev"]?.string,
+        guard let json = try? JSONValue.parse(Data(body.utf8)), let number = json["seq"]?.number, let prev = json["prev"]?.string,
               let keyed = json["keyed"]?.bool else { return nil }
-        return ParsedLine(seq: Int(seq), prev: prev, hash: hash, keyed: keyed, body: body)
+        // A sequence number is a whole number from 1 to 2⁵³ (what a JSON number holds exactly).
+        guard number >= 1, number <= 9_007_199_254_740_992, let seq = Int(exactly: number) else { return nil }
+        return ParsedLine(seq: seq, prev: prev, hash: hash, keyed: keyed, body: body)
     }
 }
 
 /// The audit log cannot be written, read or checked.
-public struct AuditError: Error, CustomStringConvertible, Equatable {
-    public var file: String
-    public var problem: String
-    public init(file: String, problem: String) { self.file = file; self.problem = problem }
-    public var description: String { "\(file): \(problem)" }
-}
+public typealias AuditError = FileProblem
 
 /// SHA-256 digests of files and folders, streamed in 1 MiB reads.
 public enum Digest {

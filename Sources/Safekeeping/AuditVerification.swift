@@ -20,6 +20,8 @@ public struct AuditVerdict: Sendable {
     public var head: AuditLog.Head?
     /// The first problem, or nil for an intact log.
     public var problem: AuditProblem?
+    /// The file's last entry lacks its newline (not part of any hash: the next append adds it).
+    public var missingFinalNewline = false
 }
 
 extension AuditLog {
@@ -32,21 +34,23 @@ extension AuditLog {
         return Head(seq: entry.seq, hash: entry.hash)
     }
 
-    func readLines() throws -> [String] {
+    func readLines() throws -> [String] { try readLog().lines }
+
+    func readLog() throws -> (lines: [String], endsWithNewline: Bool) {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw AuditError(file: url.path, problem: "cannot be read (\(error.localizedDescription))")
         }
         var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
-        return lines
+        return (lines, data.isEmpty || data.last == 10)
     }
 
     /// Checks every entry's hash and the chain between them, and — given a head exported
     /// earlier (`audit head`) — that the log still reaches it. Reports the first break:
     /// an altered entry, entries removed, an entry inserted, entries swapped, or a cut tail.
     public func verify(against kept: Head? = nil) throws -> AuditVerdict {
-        let lines = try readLines()
+        let (lines, endsWithNewline) = try readLog()
         let parsed = lines.map(Self.parse)
         var expected = 1
         var previous = Self.genesis
@@ -103,6 +107,6 @@ extension AuditLog {
                 return fail(.altered, nil, kept.seq, "entry \(kept.seq) differs from the head kept elsewhere: the log was rewritten from that entry or before")
             }
         }
-        return AuditVerdict(entries: seen.count, head: lastHead, problem: nil)
+        return AuditVerdict(entries: seen.count, head: lastHead, problem: nil, missingFinalNewline: !endsWithNewline)
     }
 }

@@ -7,6 +7,15 @@ import Glibc
 #endif
 
 /// The key-derivation fields of an archive's header (its first 56 bytes), validated.
+/// The scrypt costs a sealed archive may ask for: r = 8, p = 1 and N = 2^10 … 2^18 — the
+/// default `seal` writes (2^17, 128 MiB, ~0.4 s) and at most twice that (256 MiB); lower
+/// ones are for tests. Anything else is refused before scrypt runs.
+public enum ScryptCost {
+    public static let accepted = 10...18
+    public static let r = 8
+    public static let p = 1
+}
+
 struct KeyParameters {
     var kdf: UInt8
     var logN: Int
@@ -33,9 +42,11 @@ struct KeyParameters {
         bytes = Array(header[0..<56])
         switch kdf {
         case 1:
-            // Bounds keep an altered header from asking for absurd memory or time.
-            guard (10...22).contains(logN), (1...32).contains(r), (1...16).contains(p) else {
-                throw SealError(file: file, problem: "has implausible scrypt parameters (N = 2^\(logN), r = \(r), p = \(p)); the header was altered")
+            // The header is not authenticated until the key is derived, so the cost it asks
+            // for is accepted only from the set `seal` writes, before any work is done.
+            guard ScryptCost.accepted.contains(logN), r == ScryptCost.r, p == ScryptCost.p else {
+                throw SealError(file: file, problem: "asks for scrypt parameters Trinocular never writes (N = 2^\(logN), r = \(r), p = \(p); "
+                                + "accepted: N = 2^\(ScryptCost.accepted.lowerBound)…2^\(ScryptCost.accepted.upperBound), r = \(ScryptCost.r), p = \(ScryptCost.p)): the header was altered")
             }
         case 2:
             guard logN == 0, r == 0, p == 0 else { throw SealError(file: file, problem: "has an altered header") }

@@ -87,11 +87,11 @@ public enum SealedArchive {
         header.append(be: version)
         switch key {
         case .passphrase:
-            guard (10...22).contains(options.scryptLogN) else {
-                throw SealError(file: archive.path, problem: "scrypt log2 N \(options.scryptLogN) is outside 10 … 22")
+            guard ScryptCost.accepted.contains(options.scryptLogN) else {
+                throw SealError(file: archive.path, problem: "scrypt log2 N \(options.scryptLogN) is outside \(ScryptCost.accepted.lowerBound) … \(ScryptCost.accepted.upperBound)")
             }
             header.append(1); header.append(UInt8(options.scryptLogN))
-            header.append(be: UInt32(8)); header.append(be: UInt32(1))
+            header.append(be: UInt32(ScryptCost.r)); header.append(be: UInt32(ScryptCost.p))
         case .keyFile:
             header.append(2); header.append(0)
             header.append(be: UInt32(0)); header.append(be: UInt32(0))
@@ -105,7 +105,10 @@ public enum SealedArchive {
         header += wrapped.combined!
         precondition(header.count == headerSize)
 
+        PrivateFile.sweepPartials(of: archive)   // what killed runs left
         let out = try PrivateFile.Stream(to: archive)
+        let removal = SignalCleanup.remove(out.temporary)
+        defer { SignalCleanup.forget(removal) }
         var writer = ChunkWriter(key: dataKey, headerDigest: Array(SHA256.hash(data: header)),
                                  chunkSize: options.chunkSize, out: out)
         try out.write(header)
@@ -181,18 +184,26 @@ public enum SealedArchive {
 
     // MARK: Unsealing
 
-    /// Unseals `archive` into `folder`, which must not exist yet. Everything is written to a
-    /// hidden staging folder beside it and renamed into place only once every chunk has
-    /// authenticated; on any failure nothing is left.
+    /// Unseals `archive` into `folder`, which must not exist yet.
+    ///
+    /// Plaintext is never written outside `folder`: it is created first (0700) and the files
+    /// are decrypted — each chunk only after it authenticates — into a hidden staging folder
+    /// inside it, `.unsealing.partial-<pid>`, whose entries are moved into `folder` only once
+    /// the whole archive has authenticated. On any failure or interruption (SIGINT, SIGTERM,
+    /// SIGHUP) `folder` is removed; a run killed outright leaves `folder` holding only its
+    /// staging, which the next `unseal` to the same folder removes.
     /// - Throws: `SealError` — wrong key, altered, truncated or not an archive.
     @discardableResult
     public static func unseal(_ archive: URL, to folder: URL, key: SealKey,
                               progress: ((Int64) -> Void)? = nil) throws -> SealSummary {
+        PrivateFile.sweepPartials(of: folder)   // staging beside the folder, from earlier versions
         if FileManager.default.fileExists(atPath: folder.path) {
-            throw SealError(file: folder.path, problem: "already exists; unseal writes a new folder")
+            guard removeAbandonedUnseal(folder) else {
+                throw SealError(file: folder.path, problem: "already exists; unseal writes a new folder")
+            }
         }
         let fd = open(archive.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SealError(file: archive.path, problem: "cannot be read (\(String(cString: strerror(errno))))") }
+        guard fd >= 0 else { throw SealError.system(file: archive.path, doing: "cannot be read", errno: errno) }
         defer { close(fd) }
         let header = try readExactly(fd, headerSize, file: archive.path, what: "header")
         let parameters = try KeyParameters(header: Array(header[..<wrapOffset]), file: archive.path)
@@ -204,24 +215,40 @@ public enum SealedArchive {
         } catch {
             throw SealError(file: archive.path, problem: "the key or passphrase is wrong, or the archive's header was altered")
         }
-        let parent = folder.deletingLastPathComponent()
-        let staging = parent.appendingPathComponent(".\(folder.lastPathComponent).partial-\(getpid())")
-        PrivateFile.removeTree(staging)
+        try PrivateFile.makeFolder(folder)
+        let removal = SignalCleanup.remove(folder)
+        defer { SignalCleanup.forget(removal) }
+        let staging = folder.appendingPathComponent("\(stagingPrefix)\(getpid())")
         do {
             try PrivateFile.makeFolder(staging)
             var reader = ChunkReader(key: dataKey, headerDigest: Array(SHA256.hash(data: header)),
                                      chunkSize: parameters.chunkSize, fd: fd, file: archive.path)
             let summary = try extract(from: &reader, into: staging, file: archive.path, progress: progress)
-            guard rename(staging.path, folder.path) == 0 else {
-                throw SealError(file: folder.path, problem: "cannot be put in place (\(String(cString: strerror(errno))))")
+            for name in try FileManager.default.contentsOfDirectory(atPath: staging.path) {
+                guard rename(staging.appendingPathComponent(name).path, folder.appendingPathComponent(name).path) == 0 else {
+                    throw SealError.system(file: folder.appendingPathComponent(name).path, doing: "cannot be put in place", errno: errno)
+                }
             }
-            PrivateFile.syncFolder(parent)
+            guard rmdir(staging.path) == 0 else { throw SealError.system(file: staging.path, doing: "cannot be removed", errno: errno) }
+            PrivateFile.syncFolder(folder)
+            PrivateFile.syncFolder(folder.deletingLastPathComponent())
             return summary
         } catch {
-            PrivateFile.removeTree(staging)
+            PrivateFile.removeTree(folder)
             if let e = error as? SealError { throw e }
             throw SealError(file: folder.path, problem: "\(error)")
         }
+    }
+
+    /// The name of the staging folder inside an unseal's destination, before the pid.
+    static let stagingPrefix = ".unsealing.partial-"
+
+    /// Removes `folder` if all it holds is the staging of an unseal whose process is gone.
+    static func removeAbandonedUnseal(_ folder: URL) -> Bool {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path), names.count == 1,
+              names[0].hasPrefix(stagingPrefix), PrivateFile.isOrphan(names[0]) else { return false }
+        PrivateFile.removeTree(folder)
+        return !FileManager.default.fileExists(atPath: folder.path)
     }
 
     static func extract(from reader: inout ChunkReader, into staging: URL, file: String,
@@ -293,9 +320,4 @@ func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
 }
 
 /// A sealed archive that cannot be written or opened.
-public struct SealError: Error, CustomStringConvertible, Equatable {
-    public var file: String
-    public var problem: String
-    public init(file: String, problem: String) { self.file = file; self.problem = problem }
-    public var description: String { "\(file): \(problem)" }
-}
+public typealias SealError = FileProblem

@@ -1,4 +1,5 @@
 import Foundation
+import Interchange
 import Pipeline
 import Safekeeping
 
@@ -7,7 +8,8 @@ import Safekeeping
 /// Where: `$TRINOCULAR_AUDIT_LOG`, else `$XDG_STATE_HOME/trinocular/audit.log`, else
 /// `~/.local/state/trinocular/audit.log` (created 0600 in a 0700 folder). With
 /// `$TRINOCULAR_AUDIT_KEY_FILE` naming a key file kept apart from the log, entries are
-/// HMAC-SHA256-keyed, so that nobody without the key can rewrite them.
+/// HMAC-SHA256-keyed, so that nobody without the key can rewrite them; with
+/// `$TRINOCULAR_AUDIT_HEAD_FILE`, every append also leaves the log's head there.
 enum AuditTrail {
     static var logURL: URL {
         let env = ProcessInfo.processInfo.environment
@@ -38,6 +40,21 @@ enum AuditTrail {
         let record = AuditRecord(action: action, subject: shown,
                                  inputs: try inputs.map(AuditedFile.of), outputs: try outputs.map(AuditedFile.of),
                                  tool: "trinocular \(TrinocularVersion.string)")
-        try log().append(record)
+        let head = try log().append(record)
+        try keepHead(head)
+    }
+
+    /// `$TRINOCULAR_AUDIT_HEAD_FILE`: where every append leaves the log's new head
+    /// ("SEQ HASH"), and where `audit verify` looks for it. Kept where the log's users cannot
+    /// write (another volume, a folder only the auditor can change), it lets `verify` catch
+    /// entries cut off the end of the log, which the chain alone cannot.
+    static var headFileURL: URL? {
+        guard let path = ProcessInfo.processInfo.environment["TRINOCULAR_AUDIT_HEAD_FILE"], !path.isEmpty else { return nil }
+        return URL(fileURLWithPath: path)
+    }
+
+    static func keepHead(_ head: AuditLog.Head) throws {
+        guard let url = headFileURL else { return }
+        try PrivateFile.write(Array((head.description + "\n").utf8), to: url)
     }
 }

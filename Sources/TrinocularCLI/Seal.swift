@@ -119,25 +119,41 @@ struct Seal: ParsableCommand {
         if archive.path.hasPrefix(source.path + "/") {
             throw SealError(file: archive.path, problem: "lies inside the folder being sealed; write it elsewhere")
         }
+        for (url, what) in [(archive, "--out"), (newKey.map { URL(fileURLWithPath: $0) }, "--new-key")] {
+            guard let url else { continue }
+            var isDirectory: ObjCBool = false
+            let parent = url.deletingLastPathComponent()
+            guard FileManager.default.fileExists(atPath: parent.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw SealError(file: url.path, problem: "\(what)'s folder \(parent.path) does not exist; create it first")
+            }
+        }
         let key: SealKey
+        var madeKey: URL?
         if let newKey {
             let url = URL(fileURLWithPath: newKey)
             if FileManager.default.fileExists(atPath: url.path) { throw SealError(file: url.path, problem: "already exists; --new-key does not overwrite a key") }
             let bytes = SymmetricKeyBytes.random(32)
             try PrivateFile.write(Array((Digest.hex(bytes) + "\n").utf8), to: url)
             key = .keyFile(bytes)
-            progress("new key written to \(url.path): keep it apart from the archive")
+            madeKey = url
         } else {
             key = try keys.key(confirm: true)
         }
         let started = Date()
         var lastReport = Date()
-        let summary = try SealedArchive.seal(folder: source, to: archive, key: key) { bytes in
-            if Date().timeIntervalSince(lastReport) > 2 {
-                lastReport = Date()
-                progress(String(format: "sealed %.0f MB", Double(bytes) / 1e6))
+        let summary: SealSummary
+        do {
+            summary = try SealedArchive.seal(folder: source, to: archive, key: key) { bytes in
+                if Date().timeIntervalSince(lastReport) > 2 {
+                    lastReport = Date()
+                    progress(String(format: "sealed %.0f MB", Double(bytes) / 1e6))
+                }
             }
+        } catch {
+            if let madeKey { unlink(madeKey.path) }   // a key to no archive is of no use
+            throw error
         }
+        if let madeKey { progress("new key written to \(madeKey.path): keep it apart from the archive") }
         let seconds = Date().timeIntervalSince(started)
         try AuditTrail.record("seal", subject: nil, inputs: [source], outputs: [archive])
         print(String(format: "sealed %d files (%.1f MB) in %.1f s into %@ (peak memory %d MB)", summary.files.count, Double(summary.bytes) / 1e6, seconds, archive.path, PeakMemory.megabytes))
@@ -149,10 +165,13 @@ struct Unseal: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Open a sealed archive into a new folder.",
         discussion: """
-            Every chunk is authenticated before the folder appears: a wrong key or \
+            Files appear in FOLDER only once every chunk has authenticated: a wrong key or \
             passphrase, an altered byte anywhere (header included), a truncated or extended \
-            archive is refused with the reason, and nothing is written. Files come out 0600 \
-            in 0700 folders. The action is recorded in the audit log.
+            archive is refused with the reason, and nothing is left. Until then they are \
+            decrypted, chunk by authenticated chunk, into FOLDER/.unsealing.partial-PID \
+            (never outside FOLDER), removed on failure or Ctrl-C; a run killed outright \
+            leaves it until the next unseal to FOLDER. Files come out 0600 in 0700 folders. \
+            The action is recorded in the audit log.
             """)
 
     @Argument(help: ArgumentHelp("The sealed archive.", valueName: "CASE.tseal"))
@@ -187,7 +206,9 @@ struct Audit: ParsableCommand {
             `audit verify` reports the first entry that was altered, removed, inserted or \
             reordered (exit 1), or that the log is intact (exit 0). A log cut short is still \
             a chain: export its head now and then (`audit head`, printed as "SEQ HASH") to \
-            somewhere the log's users cannot write, and verify against it with --head.
+            somewhere the log's users cannot write, and verify against it with --head. \
+            Easier: set $TRINOCULAR_AUDIT_HEAD_FILE to such a place; every command then \
+            leaves the new head there, and `audit verify` checks against it.
             """,
         subcommands: [Verify.self, Head.self])
 
@@ -203,19 +224,39 @@ struct Audit: ParsableCommand {
         func run() throws {
             let audit = try AuditTrail.log(keyFile: keyFile, at: log)
             var kept: AuditLog.Head?
-            if let head {
-                let text = FileManager.default.contents(atPath: head).map { String(decoding: $0, as: UTF8.self) } ?? head
-                guard let parsed = AuditLog.Head(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-                    throw ValidationError("--head must be \"SEQ HASH\" (as `trinocular audit head` prints) or a file holding it")
-                }
-                kept = parsed
+            var keptFrom = "--head"
+            if head == nil, log == nil, let url = AuditTrail.headFileURL, FileManager.default.fileExists(atPath: url.path) {
+                keptFrom = url.path
+                kept = try Self.readHead(url.path, from: keptFrom)
+            } else if let head {
+                kept = try Self.readHead(head, from: keptFrom)
             }
             let verdict = try audit.verify(against: kept)
             if let problem = verdict.problem {
                 FileHandle.standardError.write(Data("\(audit.url.path): \(problem.message)\n".utf8))
                 throw ExitCode(ExitStatus.workFailed)
             }
-            print("\(audit.url.path): intact, \(verdict.entries) entries\(kept.map { ", reaching the kept head (entry \($0.seq))" } ?? "")")
+            var report = "\(audit.url.path): intact, \(verdict.entries) entries"
+            if let kept {
+                report += ", reaching the head kept in \(keptFrom) (entry \(kept.seq))"
+            } else {
+                report += "; without a head kept elsewhere (--head, or $TRINOCULAR_AUDIT_HEAD_FILE) entries cut off its end cannot be detected"
+                if let h = verdict.head { report += ": keep this head apart from the log: \(h)" }
+            }
+            if verdict.missingFinalNewline { report += "\nnote: its last entry has no final newline (the next entry adds it; the newline is not hashed)" }
+            print(report)
+        }
+
+        static func readHead(_ value: String, from source: String) throws -> AuditLog.Head {
+            var text = value
+            if FileManager.default.fileExists(atPath: value) {
+                let data = try InputLimits.read(URL(fileURLWithPath: value), limit: 4096, what: "a head file")
+                text = String(decoding: data, as: UTF8.self)
+            }
+            guard let parsed = AuditLog.Head(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                throw AuditError(file: source, problem: "a head is \"SEQ HASH\" (as `trinocular audit head` prints) or a file holding it")
+            }
+            return parsed
         }
     }
 
@@ -224,9 +265,13 @@ struct Audit: ParsableCommand {
         @Argument(help: ArgumentHelp("The log (default: the configured audit log).", valueName: "LOG"))
         var log: String?
 
+        @Option(help: ArgumentHelp("Also write the head to FILE (0600), e.g. on a volume the log's users cannot write.", valueName: "FILE"))
+        var out: String?
+
         func run() throws {
             let audit = AuditLog(url: log.map { URL(fileURLWithPath: $0) } ?? AuditTrail.logURL)
             guard let head = try audit.head() else { throw AuditError(file: audit.url.path, problem: "is empty") }
+            if let out { try PrivateFile.write(Array((head.description + "\n").utf8), to: URL(fileURLWithPath: out)) }
             print(head.description)
         }
     }

@@ -8,8 +8,8 @@ import Testing
 struct AuditLogTests {
     static func record(_ i: Int) -> AuditRecord {
         AuditRecord(action: i % 3 == 0 ? "reconstruct" : "measure", subject: "S\(100 + i % 17)",
-                    inputs: [AuditedFile(path: "/study/S\(100 + i % 17)/cam0.jpg", sha256: Digest.hex(of: Array("in \(i)".utf8)))],
-                    outputs: [AuditedFile(path: "/out/\(i)/mesh.ply", sha256: Digest.hex(of: Array("out \(i)".utf8)))],
+                    inputs: [AuditedFile(kind: .file, sha256: Digest.hex(of: Array("in \(i)".utf8)))],
+                    outputs: [AuditedFile(kind: .folder, sha256: Digest.hex(of: Array("out \(i)".utf8)))],
                     tool: "trinocular test")
     }
 
@@ -94,6 +94,30 @@ struct AuditLogTests {
         garbled[41] = String(garbled[41].dropLast(3))
         try Self.write(garbled, to: tampered.url)
         #expect(try tampered.verify().problem?.line == 42)
+    }
+
+    /// Sequence numbers that are not whole numbers from 1 to 2⁵³ make a line damaged, not a
+    /// trap; a log without its final newline is intact and the next entry starts a line.
+    @Test func hostileSequenceNumbersAndAMissingNewline() throws {
+        let root = try TestPaths.temporaryFolder("audit-hostile")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let log = AuditLog(url: root.appendingPathComponent("audit.log"))
+        for i in 1...3 { try log.append(Self.record(i)) }
+        let lines = try String(contentsOf: log.url, encoding: .utf8).split(separator: "\n").map(String.init)
+        for seq in ["1e300", "-1e300", "9.5e15", "0.5", "-3", "1.7976931348623157e308"] {
+            var altered = lines
+            altered[2] = altered[2].replacingOccurrences(of: "\"seq\":3", with: "\"seq\":\(seq)")
+            try Self.write(altered, to: log.url)
+            #expect(try log.verify().problem?.kind == .damaged, "\(seq)")
+            #expect(throws: AuditError.self) { try log.head() }
+            #expect(throws: AuditError.self) { try log.append(Self.record(4)) }
+        }
+        try Data((lines.joined(separator: "\n")).utf8).write(to: log.url)
+        let verdict = try log.verify()
+        #expect(verdict.problem == nil && verdict.missingFinalNewline && verdict.entries == 3)
+        try log.append(Self.record(4))
+        let after = try log.verify()
+        #expect(after.problem == nil && !after.missingFinalNewline && after.entries == 4)
     }
 
     @Test func aCutTailIsFoundOnlyAgainstAHeadKeptElsewhere() throws {

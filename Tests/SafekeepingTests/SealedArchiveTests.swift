@@ -73,6 +73,31 @@ struct SealedArchiveTests {
         }
     }
 
+    /// The header is not authenticated before the key is derived: scrypt costs other than
+    /// those `seal` writes (N = 2^10…2^18, r = 8, p = 1) are refused before scrypt runs.
+    @Test func scryptCostsOutsideTheWrittenSetAreRefusedAtOnce() throws {
+        let root = try TestPaths.temporaryFolder("seal-scrypt")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = try Self.makeFolder(root)
+        let archive = root.appendingPathComponent("case.tseal")
+        try SealedArchive.seal(folder: folder, to: archive, key: .passphrase("right"), options: SealOptions(scryptLogN: 12))
+        let original = [UInt8](try Data(contentsOf: archive))
+        for (logN, r, p) in [(22, 32, 16), (19, 8, 1), (17, 9, 1), (17, 8, 2), (9, 8, 1), (255, 255, 255)] {
+            var bytes = original
+            bytes[11] = UInt8(logN); bytes[15] = UInt8(r); bytes[19] = UInt8(p)
+            let altered = root.appendingPathComponent("altered.tseal")
+            try Data(bytes).write(to: altered)
+            let started = Date()
+            let error = #expect(throws: SealError.self) { try SealedArchive.unseal(altered, to: root.appendingPathComponent("out"), key: .passphrase("right")) }
+            #expect(error?.problem.contains("scrypt parameters") == true && Date().timeIntervalSince(started) < 0.1,
+                    "2^\(logN), \(r), \(p): \(String(describing: error)) after \(Date().timeIntervalSince(started)) s")
+        }
+        #expect(throws: SealError.self) {
+            try SealedArchive.seal(folder: folder, to: root.appendingPathComponent("x.tseal"), key: .passphrase("right"), options: SealOptions(scryptLogN: 19))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == ["altered.tseal", "case", "case.tseal"])
+    }
+
     /// Every byte of a multi-chunk archive (header, wrapped key, chunks, tags) flipped in turn:
     /// each must fail, and leave no folder and no temporary behind.
     @Test(arguments: ["key", "passphrase"])
