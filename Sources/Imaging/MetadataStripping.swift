@@ -1,11 +1,14 @@
+import Interchange
+
 /// Removing identifying metadata from JPEG and PNG files without touching their pixels.
 ///
 /// An allowlist, not a blocklist: only what decoding needs is kept. For JPEG that is the
 /// JFIF APP0 header (rewritten without its thumbnail), Adobe APP14 (the colour transform
-/// flag), the tables (DQT, DHT, DAC, DRI), frame and scan headers and the entropy-coded
-/// data, copied byte for byte, ending at EOI; for PNG the critical chunks (IHDR, PLTE, IDAT,
-/// IEND) and the colour chunks (tRNS, gAMA, cHRM, sRGB, sBIT, cICP, mDCv, cLLi), copied
-/// with their CRCs, ending at IEND. ICC profiles (JPEG APP2, PNG iCCP) are kept only on
+/// flag, rebuilt from that one value), the tables (DQT, DHT, DAC, DRI), frame and scan
+/// headers and the entropy-coded data, copied byte for byte, ending at EOI; for PNG the
+/// critical chunks (IHDR, PLTE, IDAT, IEND) and the colour chunks (tRNS, gAMA, cHRM, sRGB,
+/// sBIT, cICP, mDCv, cLLi), each rebuilt with a fresh CRC and kept only at the exact length
+/// its meaning needs (a chunk padded with text is dropped), ending at IEND. ICC profiles (JPEG APP2, PNG iCCP) are kept only on
 /// request: they describe the camera's colour, and some carry a device description.
 /// Everything else goes: Exif (GPS, owner, serial numbers, MakerNote, the IFD1 thumbnail),
 /// XMP, IPTC/Photoshop APP13, comments, MPF and the secondary images after EOI; PNG text
@@ -59,7 +62,14 @@ public enum MetadataStripping {
                 out += [0xFF, 0xE0, 0x00, 0x10] + Array("JFIF\0".utf8) + Array(p[5..<12]) + [0, 0]
                 if p.count >= 14, Int(p[12]) * Int(p[13]) > 0 { report.removed.append("JFIF thumbnail") }
             case 0xEE where payload.starts(with: Array("Adobe".utf8)):
-                out += segment                                            // colour transform flag
+                // Rebuilt from its one meaningful value, the colour transform flag: whatever
+                // else the segment held (text, padding) is not copied.
+                if payload.count >= 12, payload[payload.startIndex + 11] <= 2 {
+                    out += [0xFF, 0xEE, 0x00, 0x0E] + Array("Adobe".utf8) + [0x00, 0x64, 0x00, 0x00, 0x00, 0x00, payload[payload.startIndex + 11]]
+                    if payload.count > 12 { report.removed.append("APP14 Adobe: \(payload.count - 12) extra bytes") }
+                } else {
+                    report.removed.append("APP14 Adobe (malformed)")
+                }
             case 0xE2 where keepICC && payload.starts(with: Array("ICC_PROFILE\0".utf8)):
                 out += segment
             case 0xE0...0xEF:
@@ -104,6 +114,8 @@ public enum MetadataStripping {
 
     static func stripPNG(_ d: [UInt8], file: String, keepICC: Bool) throws -> ([UInt8], Report) {
         var report = Report()
+        var header: PNGHeader?
+        var paletteEntries = 0
         var out = PNGChunks.signature
         out.reserveCapacity(d.count)
         var i = 8
@@ -115,18 +127,73 @@ public enum MetadataStripping {
             let end = i + 12 + length
             let stored = UInt32(d[end - 4]) << 24 | UInt32(d[end - 3]) << 16 | UInt32(d[end - 2]) << 8 | UInt32(d[end - 1])
             guard PNGChunks.crc(d[(i + 4)..<(end - 4)]) == stored else {
-                throw ImageError(file: file, problem: "is corrupt (the CRC of its \(type) chunk does not match)")
+                throw ImageError(file: file, problem: "is corrupt (the CRC of its \(type.excerpt(8)) chunk does not match)")
             }
-            if keptPNGChunks.contains(type) || (keepICC && type == "iCCP") {
+            let body = Array(d[(i + 8)..<(end - 4)])
+            if type == "IHDR", body.count == 13 { header = PNGHeader(body) }
+            if keepICC && type == "iCCP" {
                 out += d[i..<end]
+            } else if keptPNGChunks.contains(type) {
+                // Rebuilt, not copied: only a chunk of exactly the length its meaning needs
+                // is kept, with a fresh CRC; a colour chunk padded with text is dropped.
+                guard let kept = keptBody(type, body, header: header, paletteEntries: &paletteEntries) else {
+                    if ["IHDR", "PLTE", "IDAT", "IEND"].contains(type) {
+                        throw ImageError(file: file, problem: "is corrupt (its \(type) chunk is malformed)")
+                    }
+                    report.removed.append("\(type) (malformed: \(body.count) bytes)")
+                    i = end
+                    continue
+                }
+                out += PNGChunks.chunk(type, kept)
             } else {
-                report.removed.append(type)
+                report.removed.append(type.excerpt(8))
             }
             i = end
             if type == "IEND" {
                 if i < d.count { report.removed.append("\(d.count - i) bytes after IEND") }
                 return (out, report)
             }
+        }
+    }
+}
+
+extension MetadataStripping {
+    /// What a PNG's IHDR says about its pixels.
+    struct PNGHeader {
+        var bitDepth: UInt8
+        var colourType: UInt8
+        init(_ body: [UInt8]) { bitDepth = body[8]; colourType = body[9] }
+    }
+
+    /// The body of a kept chunk if its length is what its meaning needs (PNG 3rd edition,
+    /// §11), else nil.
+    static func keptBody(_ type: String, _ body: [UInt8], header: PNGHeader?, paletteEntries: inout Int) -> [UInt8]? {
+        let colour = header?.colourType
+        switch type {
+        case "IHDR": return body.count == 13 ? body : nil
+        case "IDAT": return body
+        case "IEND": return body.isEmpty ? body : nil
+        case "PLTE":
+            guard body.count % 3 == 0, (1...256).contains(body.count / 3) else { return nil }
+            paletteEntries = body.count / 3
+            return body
+        case "tRNS":
+            switch colour {
+            case 0: return body.count == 2 ? body : nil
+            case 2: return body.count == 6 ? body : nil
+            case 3: return (1...max(paletteEntries, 1)).contains(body.count) && paletteEntries > 0 ? body : nil
+            default: return nil
+            }
+        case "gAMA": return body.count == 4 ? body : nil
+        case "cHRM": return body.count == 32 ? body : nil
+        case "sRGB": return body.count == 1 && body[0] <= 3 ? body : nil
+        case "sBIT":
+            let channels: [UInt8: Int] = [0: 1, 2: 3, 3: 3, 4: 2, 6: 4]
+            return colour.flatMap { channels[$0] } == body.count ? body : nil
+        case "cICP": return body.count == 4 ? body : nil
+        case "mDCv": return body.count == 24 ? body : nil
+        case "cLLi": return body.count == 8 ? body : nil
+        default: return nil
         }
     }
 }
@@ -138,6 +205,13 @@ enum PNGChunks {
         var c = UInt32(n)
         for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
         return c
+    }
+
+    /// A chunk: length, type, body and CRC.
+    static func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
+        func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
+        let typed = Array(type.utf8) + body
+        return be(UInt32(body.count)) + typed + be(crc(typed))
     }
 
     static func crc<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {

@@ -124,7 +124,7 @@ struct Deidentify: ParsableCommand {
         } else if let b = Self.numbers(keepBox, count: 6) {
             redaction = .outsideBox(min: SIMD3(b[0], b[1], b[2]), max: SIMD3(b[3], b[4], b[5]))
         } else if let landmarks, let cutThrough, let removeToward {
-            let data = try Data(contentsOf: URL(fileURLWithPath: landmarks))
+            let data = try InputLimits.read(URL(fileURLWithPath: landmarks), what: "a landmarks file")
             let placed = try Metrology.Landmarks(json: data, file: landmarks, mesh: mesh, rig: nil)
             let names = cutThrough.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             guard names.count == 3 else { throw ValidationError("--cut-through takes three landmark names A,B,C") }
@@ -157,11 +157,7 @@ struct Deidentify: ParsableCommand {
 }
 
 /// A refusal to write patient data where it should not go (PHI in names, consent).
-struct SafekeepingRefusal: Error, CustomStringConvertible {
-    var file: String
-    var problem: String
-    var description: String { "\(file): \(problem)" }
-}
+typealias SafekeepingRefusal = FileProblem
 
 func crossProduct3(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {
     SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
