@@ -157,7 +157,10 @@ public struct AuditLog: Sendable {
     static func parse(_ line: String) -> ParsedLine? {
         let marker = ",\"hash\":\""
         guard line.hasSuffix("\"}"), let range = line.range(of: marker, options: .backwards) else { return nil }
-        let hash = String(line[range.upperBound..<line.index(line.endIndex, offsetBy: -2)])
+        // The marker may overlap the closing `"}` (`,"hash":"}`): no hash between them.
+        let end = line.index(line.endIndex, offsetBy: -2)
+        guard range.upperBound <= end else { return nil }
+        let hash = String(line[range.upperBound..<end])
         guard hash.count == 64, hash.allSatisfy(\.isHexDigit) else { return nil }
         let body = String(line[..<range.lowerBound]) + "}"
         guard let json = try? JSONValue.parse(Data(body.utf8)), let number = json["seq"]?.number, let prev = json["prev"]?.string,

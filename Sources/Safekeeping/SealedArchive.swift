@@ -267,7 +267,9 @@ public enum SealedArchive {
                 try PrivateFile.makeFolder(target)
                 summary.folders.append(path)
             case 2:
-                var remaining = Int64(UInt64(be: try reader.read(8)))
+                guard var remaining = Int64(exactly: UInt64(be: try reader.read(8))) else {
+                    throw SealError(file: file, problem: "names a file of more than 2^63 bytes; not a Trinocular archive")
+                }
                 let out = try PrivateFile.Stream(to: target)
                 while remaining > 0 {
                     let n = try reader.drain(upTo: remaining) { try out.write($0) }

@@ -21,15 +21,19 @@ struct Deidentify: ParsableCommand {
             byte for byte; PNG keeps its critical and colour chunks — so Exif (GPS, owner, \
             serial numbers, MakerNote, thumbnail), XMP, IPTC, comments, PNG text and time \
             chunks, and anything after the image's end are gone, and the pixels are \
-            unchanged. ICC profiles only with --keep-icc. rig.json is copied; capture.json \
-            keeps only the contract's keys. Other files are left behind (listed).
+            unchanged; the Adobe segment and PNG colour chunks are rebuilt from their values, \
+            so nothing hidden in them survives. ICC profiles only with --keep-icc. rig.json is \
+            rewritten with the contract's keys; capture.json keeps only the contract's keys. \
+            Other files are left behind (listed).
 
-            --pseudonyms MAP.json replaces capture.json's subject by S0001, S0002, … and a \
-            study's folder names by C0001, …, and keeps the mapping in MAP.json (0600; \
-            outside OUT — seal it or keep it elsewhere). An existing MAP.json is extended, so \
-            pseudonyms stay stable across runs. Without it, a subject or folder name that \
-            looks like a person's name, a date or a record number is warned about; --strict \
-            refuses it (exit 2). --phi-patterns FILE adds a practice's own patterns \
+            --pseudonyms MAP.json replaces capture.json's subject by S0001, S0002, …, a \
+            study's folder names by C0001, …, a session that looks like a date or a name by \
+            V0001, …, names each image after its camera only (cam0.jpg), drops a region or \
+            view that looks like PHI, and keeps the mapping in MAP.json (0600; outside OUT — \
+            seal it or keep it elsewhere). An existing MAP.json is extended, so pseudonyms \
+            stay stable across runs. Without it, a subject, session, region, view, folder or \
+            image file name that looks like a person's name, a date or a record number is \
+            warned about; --strict refuses it (exit 2). --phi-patterns FILE adds a practice's own patterns \
             ({"patterns": [{"kind": "a hospital number", "regex": "^H\\\\d{5}$"}]}).
 
             --purpose education|publication checks capture.json's consent: a de-identified \
@@ -42,7 +46,8 @@ struct Deidentify: ParsableCommand {
             cuts through three landmarks and removes the side holding D. Colours and \
             textures are dropped. Writes OUT/mesh.ply and OUT/mesh.obj.
 
-            Everything is written 0600 at once, or not at all; the action is audited. \
+            Everything is written 0600 at once, or not at all (Ctrl-C removes the partial \
+            copy); the action is audited by content hashes, never by path. \
             OUT/deidentification.json says what was removed.
             """)
 

@@ -112,6 +112,10 @@ struct AuditLogTests {
             #expect(throws: AuditError.self) { try log.head() }
             #expect(throws: AuditError.self) { try log.append(Self.record(4)) }
         }
+        // Found by FuzzAuditLog: the hash marker overlapping the closing quote trapped.
+        try Self.write(Array(lines.prefix(2)) + [#","hash":"}"#], to: log.url)
+        #expect(try log.verify().problem?.kind == .damaged)
+        #expect(throws: AuditError.self) { try log.head() }
         try Data((lines.joined(separator: "\n")).utf8).write(to: log.url)
         let verdict = try log.verify()
         #expect(verdict.problem == nil && verdict.missingFinalNewline && verdict.entries == 3)
