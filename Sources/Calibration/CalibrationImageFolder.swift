@@ -31,13 +31,18 @@ public struct BoardDefinition: Sendable, Equatable {
             throw CalibrationInputError(file: url.path, problem: "not valid JSON; expected {\"type\": \"checkerboard\", \"innerCorners\": [9, 6], \"squareMm\": 25.0}")
         }
         if let type = object["type"] as? String, type != "checkerboard" {
-            throw CalibrationInputError(file: url.path, problem: "board type \"\(type)\" is not supported; use \"checkerboard\"")
+            throw CalibrationInputError(file: url.path, problem: "board type \"\(type.excerpt())\" is not supported; use \"checkerboard\"")
         }
         guard let corners = object["innerCorners"] as? [NSNumber], corners.count == 2,
               let square = object["squareMm"] as? NSNumber else {
             throw CalibrationInputError(file: url.path, problem: "needs \"innerCorners\": [columns, rows] and \"squareMm\"")
         }
-        try self.init(validating: corners[0].intValue, corners[1].intValue, square.doubleValue, file: url.path)
+        // Through Double: a count of 1e300 must be refused, not converted.
+        let counts = corners.map(\.doubleValue)
+        guard counts.allSatisfy({ $0 == $0.rounded() && (2...50).contains($0) }) else {
+            throw CalibrationInputError(file: url.path, problem: "inner corners must be whole numbers 2…50 each way")
+        }
+        try self.init(validating: Int(counts[0]), Int(counts[1]), square.doubleValue, file: url.path)
     }
 
     /// From `--board 9x6 --square 25`.

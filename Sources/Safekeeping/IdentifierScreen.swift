@@ -48,7 +48,7 @@ public struct IdentifierScreen: Sendable {
         for (i, item) in list.enumerated() {
             guard let regex = item["regex"]?.string else { throw ScreenError(file: url.path, problem: "pattern \(i + 1) has no \"regex\"") }
             guard (try? NSRegularExpression(pattern: regex)) != nil else {
-                throw ScreenError(file: url.path, problem: "pattern \(i + 1) is not a valid regular expression: \(regex)")
+                throw ScreenError(file: url.path, problem: "pattern \(i + 1) is not a valid regular expression: \(regex.excerpt())")
             }
             patterns.append(Pattern(kind: item["kind"]?.string ?? "an identifier", regex: regex))
         }
