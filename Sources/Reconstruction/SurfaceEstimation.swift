@@ -6,62 +6,71 @@ import Parallelism
 /// Normals and outlier removal on a pair's points while they still lie on the image grid:
 /// a point's neighbours are the pixels around it, no search needed.
 public enum SurfaceEstimation {
+    /// Every threshold is in pixels of the pair's rectified images or of disparity, so the
+    /// same capture at any scale (rig and subject ×10) keeps the same points: a plane in
+    /// space is a plane in (column, row, disparity), whatever the millimetres.
     public struct Options: Sendable, Equatable {
         /// Half-size of the pixel window whose points fit the local plane: 3 → 7 × 7.
         public var halfWindow = 3
-        /// Neighbours farther than this (mm) are another surface.
-        public var neighbourRadius: Float = 3
+        /// A neighbour whose disparity differs from the point's by more than this many
+        /// pixels per pixel of offset lies across a depth edge: another surface.
+        public var disparityStep: Float = 1
         /// Fewest neighbours (the point included) a point needs to be kept.
         public var minimumNeighbours = 12
-        /// A point farther from its neighbours' plane than this many times their RMS
-        /// distance to it, plus `planeSlack` mm, is an outlier.
+        /// A point farther from its neighbours' disparity plane than this many times their
+        /// RMS distance to it, plus `planeSlack` px of disparity, is an outlier.
         public var planeSigmas: Float = 3
-        public var planeSlack: Float = 0.05
+        /// Disparity px: the matcher's sub-pixel precision, below which a residual is noise.
+        public var planeSlack: Float = 0.1
         public init() {}
     }
 
     /// Unit normals by principal component analysis of each point's neighbourhood, turned
-    /// toward `viewpoint` (the camera centre, world mm); points with too few neighbours or
-    /// off their neighbours' plane lose their position (NaN). Returns the normals and how
-    /// many points were removed.
+    /// toward `viewpoint` (the camera centre, world mm); points with too few neighbours on
+    /// their surface, or off their neighbours' disparity plane, lose their position (NaN).
+    /// Returns the normals and how many points were removed.
     public static func normals(_ points: inout OrganizedPoints, viewpoint: SIMD3<Double>, options: Options = Options()) -> (normals: [SIMD3<Float>], removed: Int) {
         let w = points.width, h = points.height, r = options.halfWindow
-        let radius2 = options.neighbourRadius * options.neighbourRadius
         let eye = SIMD3<Float>(viewpoint)
         var normals = [SIMD3<Float>](repeating: .zero, count: w * h)
         var keep = [Bool](repeating: false, count: w * h)
+        let disparity = points.disparity
         points.positions.withUnsafeBufferPointer { pp in
             normals.withUnsafeMutableBufferPointer { np in
                 keep.withUnsafeMutableBufferPointer { kp in
                     let p = UnsafeSendable(UnsafeMutablePointer(mutating: pp.baseAddress!)), n = UnsafeSendable(np.baseAddress!), k = UnsafeSendable(kp.baseAddress!)
                     Parallel.perform(iterations: h) { y in
                         for x in 0..<w {
-                            let c = p.pointer![y * w + x]
-                            guard !c.x.isNaN else { continue }
-                            // Moments relative to the centre point (Float is enough there).
+                            let c = p.pointer![y * w + x], dc = disparity[y * w + x]
+                            guard !c.x.isNaN, !dc.isNaN else { continue }
+                            // Moments relative to the centre point (Float is enough there), and
+                            // of the disparity plane d − dc = a + b·dx + c·dy.
                             var count: Float = 0, s = SIMD3<Float>.zero
                             var sxx: Float = 0, sxy: Float = 0, sxz: Float = 0, syy: Float = 0, syz: Float = 0, szz: Float = 0
+                            var plane = PlaneSums()
                             for yy in max(0, y - r)...min(h - 1, y + r) {
                                 for xx in max(0, x - r)...min(w - 1, x + r) {
-                                    let q = p.pointer![yy * w + xx]
-                                    guard !q.x.isNaN else { continue }
+                                    let q = p.pointer![yy * w + xx], dq = disparity[yy * w + xx]
+                                    guard !q.x.isNaN, !dq.isNaN else { continue }
+                                    let step = Float(max(abs(xx - x), abs(yy - y), 1))
+                                    guard abs(dq - dc) <= options.disparityStep * step else { continue }
                                     let e = q - c
-                                    guard (e * e).sum() <= radius2 else { continue }
                                     count += 1; s += e
                                     sxx += e.x * e.x; sxy += e.x * e.y; sxz += e.x * e.z
                                     syy += e.y * e.y; syz += e.y * e.z; szz += e.z * e.z
+                                    plane.add(Float(xx - x), Float(yy - y), dq - dc)
                                 }
                             }
                             guard Int(count) >= options.minimumNeighbours else { continue }
+                            // The centre's distance to its neighbours' disparity plane.
+                            guard let (offset, rms) = plane.centreResidual(),
+                                  offset <= options.planeSigmas * rms + options.planeSlack else { continue }
                             let m = s / count
                             let cov = Matrix3x3(rows: SIMD3(Double(sxx / count - m.x * m.x), Double(sxy / count - m.x * m.y), Double(sxz / count - m.x * m.z)),
                                                 SIMD3(Double(sxy / count - m.x * m.y), Double(syy / count - m.y * m.y), Double(syz / count - m.y * m.z)),
                                                 SIMD3(Double(sxz / count - m.x * m.z), Double(syz / count - m.y * m.z), Double(szz / count - m.z * m.z)))
-                            guard let (normal, variance) = smallestEigenpair(cov) else { continue }
+                            guard let (normal, _) = smallestEigenpair(cov) else { continue }
                             var nf = SIMD3<Float>(normal)
-                            // The centre's distance to the plane through the neighbours' mean.
-                            let offset = abs((nf * (-m)).sum())
-                            guard offset <= options.planeSigmas * Float(max(variance, 0)).squareRoot() + options.planeSlack else { continue }
                             if (nf * (eye - c)).sum() < 0 { nf = -nf }
                             n.pointer![y * w + x] = nf
                             k.pointer![y * w + x] = true
@@ -75,6 +84,34 @@ public enum SurfaceEstimation {
             points.positions[i] = SIMD3(repeating: .nan); points.disparity[i] = .nan; removed += 1
         }
         return (normals, removed)
+    }
+
+    /// Least-squares sums of a plane d = a + b·x + c·y over pixel offsets (x, y) from a point.
+    struct PlaneSums {
+        var n: Double = 0, sx: Double = 0, sy: Double = 0, sd: Double = 0
+        var sxx: Double = 0, sxy: Double = 0, syy: Double = 0, sxd: Double = 0, syd: Double = 0, sdd: Double = 0
+
+        mutating func add(_ x: Float, _ y: Float, _ d: Float) {
+            let x = Double(x), y = Double(y), d = Double(d)
+            n += 1; sx += x; sy += y; sd += d
+            sxx += x * x; sxy += x * y; syy += y * y; sxd += x * d; syd += y * d; sdd += d * d
+        }
+
+        /// |a| — the plane's distance from the point at offset (0, 0), which has d = 0 — and
+        /// the RMS residual of the fit (px of disparity); nil when the offsets are collinear.
+        func centreResidual() -> (offset: Float, rms: Float)? {
+            // Normal equations [n sx sy; sx sxx sxy; sy sxy syy]·(a b c) = (sd sxd syd), by
+            // the cofactors of the symmetric matrix (Cramer's rule).
+            let c00 = sxx * syy - sxy * sxy, c01 = sxy * sy - sx * syy, c02 = sx * sxy - sxx * sy
+            let c11 = n * syy - sy * sy, c12 = sx * sy - n * sxy, c22 = n * sxx - sx * sx
+            let det = n * c00 + sx * c01 + sy * c02
+            guard n > 3, abs(det) > 1e-9 * n * n * n else { return nil }
+            let a = (c00 * sd + c01 * sxd + c02 * syd) / det
+            let b = (c01 * sd + c11 * sxd + c12 * syd) / det
+            let c = (c02 * sd + c12 * sxd + c22 * syd) / det
+            let sse = max(0, sdd - (a * sd + b * sxd + c * syd))
+            return (Float(abs(a)), Float((sse / (n - 3)).squareRoot()))
+        }
     }
 
     /// The smallest eigenvalue of a symmetric 3 × 3 matrix and a unit eigenvector for it
