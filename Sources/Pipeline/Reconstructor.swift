@@ -174,10 +174,10 @@ public enum Reconstructor {
         // Triangulation; normals and outliers on each pair's full grid; third-view
         // confirmation (which also finds the duplicates between pairs); fusion.
         var organized = zip(pairs, maps).map { OrganizedPoints(pair: $0, disparity: $1) }
-        var normals: [[SIMD3<Float>]] = []
+        var normals: [[SIMD3<Float>]] = [], planeNormals: [[SIMD3<Float>]] = []
         for k in pairs.indices {
-            let (n, removed) = SurfaceEstimation.normals(&organized[k], viewpoint: rig.cameras[pairs[k].left].centre, options: options.surface)
-            normals.append(n)
+            let (n, planeN, removed) = SurfaceEstimation.normals(&organized[k], viewpoint: rig.cameras[pairs[k].left].centre, options: options.surface)
+            normals.append(n); planeNormals.append(planeN)
             reports[k].outliers = removed
             maps[k].disparity = organized[k].disparity
         }
@@ -215,7 +215,7 @@ public enum Reconstructor {
             let eyes = [SIMD3<Float>(rig.cameras[pairs[p].left].centre), SIMD3<Float>(rig.cameras[pairs[p].right].centre)]
             let limit = Float(cos(options.maximumViewAngle * Double.pi / 180))
             for i in mark.indices where !organized[p].positions[i].x.isNaN {
-                let x = organized[p].positions[i], n = normals[p][i]
+                let x = organized[p].positions[i], n = planeNormals[p][i]
                 for e in eyes {
                     let v = e - x
                     if (n * v).sum() < limit * (v * v).sum().squareRoot() { mark[i] = true }

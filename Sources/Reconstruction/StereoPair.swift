@@ -91,6 +91,20 @@ public struct OrganizedPoints: Sendable {
 
     public var count: Int { positions.lazy.filter { !$0.x.isNaN }.count }
 
+    /// The pair's reprojection: OpenCV's Q terms (q[3], q[7], q[11], q[14], q[15]) and the
+    /// world pose of the rectified left camera.
+    let reprojection: (q3: Double, q7: Double, q11: Double, q14: Double, q15: Double)
+    let worldFromRectified: RigidTransform
+
+    /// The world point (mm) of rectified pixel (u, v) at disparity `d` (px), nil behind the
+    /// cameras. Sub-pixel and off-grid positions are allowed.
+    public func point(u: Double, v: Double, disparity d: Double) -> SIMD3<Double>? {
+        let hw = reprojection.q14 * d + reprojection.q15
+        guard hw > 0 else { return nil }
+        let p = SIMD3(u + reprojection.q3, v + reprojection.q7, reprojection.q11) / hw
+        return worldFromRectified.rotation.matrix * p + worldFromRectified.translation
+    }
+
     /// Triangulates every pixel with a disparity (OpenCV's Q, then to the world frame).
     public init(pair: StereoPair, disparity map: DisparityMap) {
         width = map.width; height = map.height
@@ -117,6 +131,8 @@ public struct OrganizedPoints: Sendable {
             }
         }
         positions = out
+        reprojection = (q[3], q[7], q[11], q[14], q[15])
+        worldFromRectified = pair.worldFromRectified
         disparity = map.disparity
         views = [UInt8](repeating: 2, count: map.width * map.height)
     }

@@ -25,20 +25,27 @@ public enum SurfaceEstimation {
         public init() {}
     }
 
-    /// Unit normals by principal component analysis of each point's neighbourhood, turned
-    /// toward `viewpoint` (the camera centre, world mm); points with too few neighbours on
-    /// their surface, or off their neighbours' disparity plane, lose their position (NaN).
-    /// Returns the normals and how many points were removed.
-    public static func normals(_ points: inout OrganizedPoints, viewpoint: SIMD3<Double>, options: Options = Options()) -> (normals: [SIMD3<Float>], removed: Int) {
+    /// Unit normals of each point's surface, turned toward `viewpoint` (the camera centre,
+    /// world mm): by PCA of its neighbours in space (for meshing), and of its neighbours'
+    /// disparity plane as a plane in space (for judging view angles: sound however noisy the
+    /// depth). Points with too few neighbours on their surface, or off their neighbours'
+    /// disparity plane, lose their position (NaN). Returns both normals and how many points
+    /// were removed.
+    public static func normals(_ points: inout OrganizedPoints, viewpoint: SIMD3<Double>, options: Options = Options())
+        -> (normals: [SIMD3<Float>], planeNormals: [SIMD3<Float>], removed: Int) {
         let w = points.width, h = points.height, r = options.halfWindow
         let eye = SIMD3<Float>(viewpoint)
         var normals = [SIMD3<Float>](repeating: .zero, count: w * h)
+        var planeNormals = [SIMD3<Float>](repeating: .zero, count: w * h)
         var keep = [Bool](repeating: false, count: w * h)
         let disparity = points.disparity
+        let organized = points
         points.positions.withUnsafeBufferPointer { pp in
             normals.withUnsafeMutableBufferPointer { np in
+              planeNormals.withUnsafeMutableBufferPointer { pnp in
                 keep.withUnsafeMutableBufferPointer { kp in
                     let p = UnsafeSendable(UnsafeMutablePointer(mutating: pp.baseAddress!)), n = UnsafeSendable(np.baseAddress!), k = UnsafeSendable(kp.baseAddress!)
+                    let pn = UnsafeSendable(pnp.baseAddress!)
                     Parallel.perform(iterations: h) { y in
                         for x in 0..<w {
                             let c = p.pointer![y * w + x], dc = disparity[y * w + x]
@@ -63,27 +70,44 @@ public enum SurfaceEstimation {
                             }
                             guard Int(count) >= options.minimumNeighbours else { continue }
                             // The centre's distance to its neighbours' disparity plane.
-                            guard let (offset, rms) = plane.centreResidual(),
-                                  offset <= options.planeSigmas * rms + options.planeSlack else { continue }
+                            guard let fit = plane.fit(),
+                                  fit.offset <= options.planeSigmas * fit.rms + options.planeSlack else { continue }
+                            // The surface's normal for meshing: PCA of the neighbours in space.
                             let m = s / count
                             let cov = Matrix3x3(rows: SIMD3(Double(sxx / count - m.x * m.x), Double(sxy / count - m.x * m.y), Double(sxz / count - m.x * m.z)),
                                                 SIMD3(Double(sxy / count - m.x * m.y), Double(syy / count - m.y * m.y), Double(syz / count - m.y * m.z)),
                                                 SIMD3(Double(sxz / count - m.x * m.z), Double(syz / count - m.y * m.z), Double(szz / count - m.z * m.z)))
                             guard let (normal, _) = smallestEigenpair(cov) else { continue }
                             var nf = SIMD3<Float>(normal)
+                            // The normal of the plane in space that the disparity plane is (its
+                            // points at the pixel and one pixel right and down): least squares
+                            // along disparity, where the noise is, so it stays sound where depth
+                            // noise exceeds the points' spacing (narrow baselines), where PCA's
+                            // turns at random. Judges how obliquely the cameras see the point.
+                            let d0 = Double(dc) + fit.a, u = Double(x), v = Double(y)
+                            guard let p0 = organized.point(u: u, v: v, disparity: d0),
+                                  let p1 = organized.point(u: u + 1, v: v, disparity: d0 + fit.b),
+                                  let p2 = organized.point(u: u, v: v + 1, disparity: d0 + fit.c) else { continue }
+                            let across = cross(p1 - p0, p2 - p0)
+                            let norm = (across * across).sum().squareRoot()
+                            guard norm > 0, norm.isFinite else { continue }
+                            var pf = SIMD3<Float>(across / norm)
+                            if (pf * (eye - c)).sum() < 0 { pf = -pf }
+                            pn.pointer![y * w + x] = pf
                             if (nf * (eye - c)).sum() < 0 { nf = -nf }
                             n.pointer![y * w + x] = nf
                             k.pointer![y * w + x] = true
                         }
                     }
                 }
+              }
             }
         }
         var removed = 0
         for i in 0..<(w * h) where !keep[i] && !points.positions[i].x.isNaN {
             points.positions[i] = SIMD3(repeating: .nan); points.disparity[i] = .nan; removed += 1
         }
-        return (normals, removed)
+        return (normals, planeNormals, removed)
     }
 
     /// Least-squares sums of a plane d = a + b·x + c·y over pixel offsets (x, y) from a point.
@@ -97,9 +121,10 @@ public enum SurfaceEstimation {
             sxx += x * x; sxy += x * y; syy += y * y; sxd += x * d; syd += y * d; sdd += d * d
         }
 
-        /// |a| — the plane's distance from the point at offset (0, 0), which has d = 0 — and
-        /// the RMS residual of the fit (px of disparity); nil when the offsets are collinear.
-        func centreResidual() -> (offset: Float, rms: Float)? {
+        /// The plane d = a + b·x + c·y, |a| — its distance from the point at offset (0, 0),
+        /// which has d = 0 — and the RMS residual of the fit (px of disparity); nil when the
+        /// offsets are collinear.
+        func fit() -> (a: Double, b: Double, c: Double, offset: Float, rms: Float)? {
             // Normal equations [n sx sy; sx sxx sxy; sy sxy syy]·(a b c) = (sd sxd syd), by
             // the cofactors of the symmetric matrix (Cramer's rule).
             let c00 = sxx * syy - sxy * sxy, c01 = sxy * sy - sx * syy, c02 = sx * sxy - sxx * sy
@@ -110,7 +135,7 @@ public enum SurfaceEstimation {
             let b = (c01 * sd + c11 * sxd + c12 * syd) / det
             let c = (c02 * sd + c12 * sxd + c22 * syd) / det
             let sse = max(0, sdd - (a * sd + b * sxd + c * syd))
-            return (Float(abs(a)), Float((sse / (n - 3)).squareRoot()))
+            return (a, b, c, Float(abs(a)), Float((sse / (n - 3)).squareRoot()))
         }
     }
 
