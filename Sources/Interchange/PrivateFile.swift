@@ -53,7 +53,7 @@ public enum PrivateFile {
         /// Creates the temporary file. - Throws: `PrivateFileError` naming `url`.
         public init(to url: URL) throws {
             self.url = url
-            temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
+            temporary = PrivateFile.temporary(for: url)
             fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, PrivateFile.fileMode)
             guard fd >= 0 else { throw FileProblem.system(file: url.path, doing: "cannot be created", errno: errno) }
             guard fchmod(fd, PrivateFile.fileMode) == 0 else {
@@ -102,6 +102,12 @@ public enum PrivateFile {
         }
 
         deinit { abandon() }
+    }
+
+    /// Where this process writes `url` before renaming it into place: `.<name>.partial-<pid>`
+    /// beside it (for `Stream`, and for registering its removal before it exists).
+    public static func temporary(for url: URL) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
     }
 
     /// Removes a folder and everything in it (a staging folder that will not be used).

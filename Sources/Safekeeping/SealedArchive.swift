@@ -106,9 +106,10 @@ public enum SealedArchive {
         precondition(header.count == headerSize)
 
         PrivateFile.sweepPartials(of: archive)   // what killed runs left
-        let out = try PrivateFile.Stream(to: archive)
-        let removal = SignalCleanup.remove(out.temporary)
+        // Registered before the file exists, so that no signal finds it unregistered.
+        let removal = SignalCleanup.remove(PrivateFile.temporary(for: archive))
         defer { SignalCleanup.forget(removal) }
+        let out = try PrivateFile.Stream(to: archive)
         var writer = ChunkWriter(key: dataKey, headerDigest: Array(SHA256.hash(data: header)),
                                  chunkSize: options.chunkSize, out: out)
         try out.write(header)
@@ -215,9 +216,9 @@ public enum SealedArchive {
         } catch {
             throw SealError(file: archive.path, problem: "the key or passphrase is wrong, or the archive's header was altered")
         }
-        try PrivateFile.makeFolder(folder)
-        let removal = SignalCleanup.remove(folder)
+        let removal = SignalCleanup.remove(folder)   // before it exists: no unregistered moment
         defer { SignalCleanup.forget(removal) }
+        try PrivateFile.makeFolder(folder)
         let staging = folder.appendingPathComponent("\(stagingPrefix)\(getpid())")
         do {
             try PrivateFile.makeFolder(staging)

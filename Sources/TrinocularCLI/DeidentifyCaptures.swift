@@ -106,30 +106,14 @@ extension Deidentify {
                 if name == nil { auditSubject = m.subject }   // a study has many subjects
             }
             var images = 0
-            var imageNames = ImageNames(cameraIDs: Self.cameraIDs(folder, manifest: manifestURL))
+            var imageNames = mapURL.map { _ in ImageNames(cameraIDs: Self.cameraIDs(folder, manifest: manifestURL)) }
             for file in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() where !file.hasPrefix(".") {
                 let url = folder.appendingPathComponent(file)
                 let ext = url.pathExtension.lowercased()
                 if Capture.imageExtensions.contains(ext) {
-                    // With pseudonyms an image is named after its camera only; without, its
-                    // name is screened like a folder's.
-                    let outFile: String
-                    if mapURL != nil {
-                        outFile = imageNames.pseudonymous(file)
-                    } else {
-                        try privacy.check(file, "the image file name", file: url.path, screen: screen,
-                                          advice: "name images after their cameras (cam0.jpg) or use --pseudonyms MAP.json")
-                        outFile = file
-                    }
-                    let bytes = try ImageFile.bytes(of: url)
-                    let (clean, report) = try MetadataStripping.strip(bytes, file: url.path, keepICC: keepICC)
-                    // Stripping must never change what a decoder sees.
-                    _ = try ImageFile.info(of: clean, file: url.path)
+                    let (outFile, clean, report) = try cleanImage(url, names: &imageNames, screen: screen)
                     files.append((prefix + outFile, clean))
                     removed += report.removed.map { "\(outFile): \($0)" }
-                    if let o = report.droppedOrientation, o != ExifOrientation.up {
-                        FileHandle.standardError.write(Data("note: \(url.path) carried EXIF orientation \(o); it is dropped (Trinocular never applies it)\n".utf8))
-                    }
                     images += 1
                 } else if file == "rig.json" {
                     files.append((prefix + file, try Self.cleanRig(url)))
@@ -191,6 +175,27 @@ extension Deidentify {
             }
         }
         return changed
+    }
+
+    /// An image without metadata and its name in the copy: with pseudonyms (`names`) its
+    /// camera's only; without, its own, screened like a folder's.
+    func cleanImage(_ url: URL, names: inout ImageNames?, screen: IdentifierScreen) throws -> (String, [UInt8], MetadataStripping.Report) {
+        let file = url.lastPathComponent
+        let outFile: String
+        if names != nil {
+            outFile = names!.pseudonymous(file)
+        } else {
+            try privacy.check(file, "the image file name", file: url.path, screen: screen,
+                              advice: "name images after their cameras (cam0.jpg) or use --pseudonyms MAP.json")
+            outFile = file
+        }
+        let (clean, report) = try MetadataStripping.strip(try ImageFile.bytes(of: url), file: url.path, keepICC: keepICC)
+        // Stripping must never change what a decoder sees.
+        _ = try ImageFile.info(of: clean, file: url.path)
+        if let o = report.droppedOrientation, o != ExifOrientation.up {
+            FileHandle.standardError.write(Data("note: \(url.path) carried EXIF orientation \(o); it is dropped (Trinocular never applies it)\n".utf8))
+        }
+        return (outFile, clean, report)
     }
 
     /// The rig file as Trinocular writes it: the contract's keys only, so that nothing a

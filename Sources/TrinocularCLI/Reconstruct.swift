@@ -326,9 +326,9 @@ enum OutputFolder {
             try PrivateFile.makeFolder(parent)
             PrivateFile.sweepOrphans(in: parent)
             PrivateFile.removeTree(staging)
-            try PrivateFile.makeFolder(staging)
-            let removal = SignalCleanup.remove(staging)
+            let removal = SignalCleanup.remove(staging)   // before it exists: no unregistered moment
             defer { SignalCleanup.forget(removal) }
+            try PrivateFile.makeFolder(staging)
             for (name, bytes) in files {
                 let target = staging.appendingPathComponent(name)
                 try PrivateFile.makeFolder(target.deletingLastPathComponent())
