@@ -201,7 +201,10 @@ extension CoarseToFineMatcher {
     /// Sub-pixel disparities by Gauss–Newton on the zero-mean normalized window difference,
     /// the window's disparity following the map's local slope (so slanted skin matches
     /// across the whole window); the other image is sampled linearly along its row.
-    /// A fit that does not converge, or wanders more than 1.5 px, drops the pixel. Returns
+    /// Where the window does not fit in the image (a border of k + 2 px: 3.5 % of a
+    /// 626 × 555 image) the given disparity is kept, with the ZNCC of the window's part
+    /// inside the image there (`clippedCorrelation`); a fit that does not converge, or
+    /// wanders more than 1.5 px, drops the pixel. Returns
     /// the disparities and the windows' final ZNCC (1 − ½ Σ r² of the normalized windows).
     static func refined(reference: Image<Float>, other: Image<Float>, direction: Int, disparity: [Float], options: DenseMatchingOptions) -> ([Float], [Float]) {
         let w = reference.width, h = reference.height, k = options.windowHalfSize, steps = options.refinementSteps
@@ -218,7 +221,17 @@ extension CoarseToFineMatcher {
                             let dIn = SendablePointer(UnsafeMutablePointer(mutating: dp.baseAddress!))
                             let dst = SendablePointer(outp.baseAddress!)
                             Parallel.perform(iterations: h) { y in
-                                guard y >= k + 2, y < h - k - 2 else { return }
+                                // Where the window does not fit in the image, the match stays
+                                // as the coarser stage made it, judged on the window's part inside.
+                                func unrefined(_ x: Int) {
+                                    let d0 = dIn.pointer[y * w + x]
+                                    guard !d0.isNaN else { return }
+                                    dst.pointer[y * w + x] = d0
+                                    c.pointer[y * w + x] = clippedCorrelation(l.pointer, o.pointer, width: w, height: h, x: x, y: y, disparity: d0, halfSize: k, direction: dir)
+                                }
+                                guard y >= k + 2, y < h - k - 2 else { for x in 0..<w { unrefined(x) }; return }
+                                for x in 0..<min(w, k + 2) { unrefined(x) }
+                                for x in max(k + 2, w - k - 2)..<w { unrefined(x) }
                                 // Scratch windows (unsafe: no bounds checks in the inner loops).
                                 let lz = UnsafeMutablePointer<Float>.allocate(capacity: side * side)
                                 defer { lz.deallocate() }
@@ -279,6 +292,9 @@ extension CoarseToFineMatcher {
                                         d += step
                                         if abs(step) < 0.005 { break }
                                     }
+                                    // A fit that meets a flat window or wanders off is dropped:
+                                    // kept at the coarser stage's disparity, such pixels made the
+                                    // 5 MP renders' RMS 0.045 → 0.063 mm.
                                     guard !bad, abs(d - d0) <= 1.5 else { continue }
                                     dst.pointer[i] = d
                                     c.pointer[i] = ncc
@@ -290,5 +306,28 @@ extension CoarseToFineMatcher {
             }
         }
         return (out, correlation)
+    }
+
+    /// The ZNCC (−1…1) of the reference window at (x, y) and the other image's window at
+    /// disparity `d` (sampled linearly along its row), over the window's pixels that lie
+    /// inside both images; 0 when fewer than half do, or either part is flat.
+    static func clippedCorrelation(_ reference: UnsafeMutablePointer<Float>, _ other: UnsafeMutablePointer<Float>, width w: Int, height h: Int,
+                                   x: Int, y: Int, disparity d: Float, halfSize k: Int, direction: Float) -> Float {
+        var n: Float = 0, sa: Float = 0, sb: Float = 0, saa: Float = 0, sbb: Float = 0, sab: Float = 0
+        for yy in max(0, y - k)...min(h - 1, y + k) {
+            for xx in max(0, x - k)...min(w - 1, x + k) {
+                let xo = Float(xx) + direction * d
+                guard xo >= 0, xo <= Float(w - 1) else { continue }
+                let x0 = min(Int(xo), w - 2), f = xo - Float(x0)
+                let b = other[yy * w + x0] * (1 - f) + other[yy * w + x0 + 1] * f
+                let a = reference[yy * w + xx]
+                n += 1; sa += a; sb += b; saa += a * a; sbb += b * b; sab += a * b
+            }
+        }
+        let side = Float(2 * k + 1)
+        guard n >= side * side / 2 else { return 0 }
+        let va = saa - sa * sa / n, vb = sbb - sb * sb / n
+        guard va > 0, vb > 0 else { return 0 }
+        return (sab - sa * sb / n) / (va * vb).squareRoot()
     }
 }

@@ -34,6 +34,9 @@ public struct RenderOptions: Sendable, Equatable {
     public var depth: Bool = false
     /// Light position in the subject frame (mm): above the rig, near the middle camera.
     public var light: SIMD3<Double> = SIMD3(150, -450, -1200)
+    /// What real optics and sensors add (weak texture, blur, exposure, white balance,
+    /// vignetting); none by default.
+    public var degradation = ImageDegradation()
 
     public init() {}
 
@@ -46,6 +49,7 @@ public struct RenderOptions: Sendable, Equatable {
         guard noiseSigma >= 0, noiseSigma <= 50 else { throw SynthesisError.badOption("noise σ must be 0…50 grey levels, got \(noiseSigma)") }
         guard (0...1).contains(background) else { throw SynthesisError.badOption("background must be 0…1") }
         guard featureSize > 0.05 else { throw SynthesisError.badOption("texture features must be over 0.05 mm") }
+        try degradation.validate()
     }
 }
 
@@ -120,9 +124,9 @@ public struct Renderer: Sendable {
             }
         }
 
-        // Pass 2: sub-pixel samples, shading, noise.
-        let pixelStore = SharedBuffer<UInt8>(count: w * h * channels, value: 0)
-        defer { pixelStore.free() }
+        // Pass 2: sub-pixel samples and shading (linear values 0…1).
+        let linear = SharedBuffer<Double>(count: w * h * channels, value: 0)
+        defer { linear.free() }
         Parallel.perform(iterations: bands) { band in
             for y in (band * h / bands)..<((band + 1) * h / bands) {
                 for x in 0..<w {
@@ -198,11 +202,24 @@ public struct Renderer: Sendable {
                         }
                     }
                     let value = sum / Double(k * k)
-                    for c in 0..<channels {
-                        let noise = options.noiseSigma > 0 ? options.noiseSigma * gaussianNoise(noiseSeed, UInt64(i * 4 + c)) : 0
-                        let v = (value[c] * 255 + noise).rounded()
-                        pixelStore.base[i * channels + c] = UInt8(min(max(v, 0), 255))
-                    }
+                    for c in 0..<channels { linear.base[i * channels + c] = value[c] }
+                }
+            }
+        }
+        // The optics and the sensor: degradations, then noise and quantization.
+        if !options.degradation.isIdentity {
+            var values = linear.array()
+            options.degradation.apply(&values, width: w, height: h, channels: channels, camera: index)
+            for j in values.indices { linear.base[j] = values[j] }
+        }
+        let pixelStore = SharedBuffer<UInt8>(count: w * h * channels, value: 0)
+        defer { pixelStore.free() }
+        Parallel.perform(iterations: bands) { band in
+            for i in (band * h / bands * w)..<((band + 1) * h / bands * w) {
+                for c in 0..<channels {
+                    let noise = options.noiseSigma > 0 ? options.noiseSigma * gaussianNoise(noiseSeed, UInt64(i * 4 + c)) : 0
+                    let v = (linear.base[i * channels + c] * 255 + noise).rounded()
+                    pixelStore.base[i * channels + c] = UInt8(min(max(v, 0), 255))
                 }
             }
         }
@@ -222,7 +239,7 @@ public struct Renderer: Sendable {
     func shade(_ hit: SurfaceHit, lightPosition: SIMD3<Double>) -> Double {
         let toLight = normalize(lightPosition - hit.point)
         let lambert = max(0, dot(hit.normal, toLight))
-        return (scene.albedo(at: hit.point) ?? texture.albedo(hit.point)) * (0.3 + 0.7 * lambert)
+        return (scene.albedo(at: hit.point) ?? options.degradation.albedo(texture.albedo(hit.point))) * (0.3 + 0.7 * lambert)
     }
 }
 

@@ -75,7 +75,14 @@ public struct SyntheticCapture: Sendable {
             ("render", .object([("supersampling", .int(render.supersampling)), ("noiseSigma", .number(render.noiseSigma)),
                                 ("tint", render.tint.map { .numbers([$0.x, $0.y, $0.z]) } ?? .null),
                                 ("textureFeatureMm", .number(render.featureSize)),
-                                ("jpegQuality", spec.jpegQuality.map { .int($0) } ?? .null)])),
+                                ("jpegQuality", spec.jpegQuality.map { .int($0) } ?? .null),
+                                ("degradation", render.degradation.isIdentity ? .null : .object([
+                                    ("textureContrast", .number(render.degradation.textureContrast)),
+                                    ("blurSigmaPx", .number(render.degradation.blurSigma)),
+                                    ("gains", .numbers(render.degradation.gains)),
+                                    ("whiteBalance", .array(render.degradation.whiteBalance.map { .numbers([$0.x, $0.y, $0.z]) })),
+                                    ("vignetting", .number(render.degradation.vignetting)),
+                                ]))])),
             ("depthMaps", depthFolder.map { .object([("folder", .string($0)),
                                                      ("format", "16-bit gray PNG per camera: z in the camera frame at each pixel centre, in units of 0.05 mm; 0 = no surface")]) } ?? .null),
         ])

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Interchange
 import Synthesis
 
 /// `trinocular synth`: synthetic captures and calibration sets with known ground truth.
@@ -71,6 +72,8 @@ struct SynthCapture: ParsableCommand {
     @Flag(help: "Also write per-pixel depth maps (DIR.depth/<camera>.png, 16-bit, 0.05 mm units).")
     var depth = false
 
+    @OptionGroup(title: "Realism (what real skin, lenses and flashes do)") var realism: SynthRealismOptions
+
     func run() throws {
         guard let name = SceneName(rawValue: scene) else { throw ValidationError("\(SynthesisError.unknownScene(scene))") }
         var spec = CaptureSpec(scene: name)
@@ -81,6 +84,7 @@ struct SynthCapture: ParsableCommand {
         spec.render.tint = tint ? RenderOptions.skinTint : nil
         spec.render.depth = depth
         spec.jpegQuality = jpeg
+        try realism.apply(to: &spec, noiseGiven: rig.noise != 1, jpegGiven: jpeg != nil)
         do { try spec.validate() } catch { throw ValidationError("\(error)") }
         let started = Date()
         let capture = try SyntheticCapture(spec) { progress($0) }
@@ -154,4 +158,42 @@ struct SynthScenes: ParsableCommand {
 /// A progress line on stderr.
 func progress(_ line: String) {
     FileHandle.standardError.write(Data("\(line)\n".utf8))
+}
+
+/// `synth capture`'s image degradations (`ImageDegradation`).
+struct SynthRealismOptions: ParsableArguments {
+    @Flag(help: """
+        Real-capture strength: texture contrast 0.15, blur 1.5 px, gains 0.85/1/1.15 with a \
+        white-balance shift, 20 % vignetting, noise σ 3, JPEG 85 (each overridable below).
+        """)
+    var realistic = false
+
+    @Option(help: ArgumentHelp("Speckle texture contrast about its mean (0…1; skin ≈ 0.15).", valueName: "C"))
+    var textureContrast: Double?
+
+    @Option(help: ArgumentHelp("Defocus blur, Gaussian σ in pixels.", valueName: "PX"))
+    var blur: Double?
+
+    @Option(help: ArgumentHelp("Exposure gain per camera, comma-separated, cycled (e.g. 0.85,1,1.15).", valueName: "G,G,…"))
+    var gains: String?
+
+    @Option(help: ArgumentHelp("Brightness lost at the image corners (0…0.9).", valueName: "A"))
+    var vignetting: Double?
+
+    func apply(to spec: inout CaptureSpec, noiseGiven: Bool, jpegGiven: Bool) throws {
+        var d = realistic ? ImageDegradation.realistic : ImageDegradation()
+        if realistic {
+            if !noiseGiven { spec.render.noiseSigma = 3 }
+            if !jpegGiven { spec.jpegQuality = 85 }
+        }
+        if let textureContrast { d.textureContrast = textureContrast }
+        if let blur { d.blurSigma = blur }
+        if let vignetting { d.vignetting = vignetting }
+        if let gains {
+            let values = gains.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { throw ValidationError("--gains takes numbers separated by commas, got '\(gains.excerpt())'") }
+            d.gains = values.map { $0! }
+        }
+        spec.render.degradation = d
+    }
 }

@@ -8,8 +8,8 @@ import Testing
 /// two-camera capture folders on two rigs whose pixel footprints differ 10× (f = 1000 px,
 /// baseline 100 mm or 1000 mm: the same disparities at ten times the distance). The point
 /// filters work in pixels and disparities, so both rigs keep the same points; the points
-/// agree with the ground truth. Coverage is still short of the issue's 80 % target (see the
-/// floor below): it asserts what the scale-free filters gave, not the target.
+/// agree with the ground truth. Coverage is still short of the issue's 80 % target on two of
+/// the three pairs (see the floor below).
 @Suite(.enabled(if: accuracyRun, "runs in release mode: TRINOCULAR_ACCURACY=1 swift test -c release"))
 struct MiddleburyCaptureTests {
     /// A capture folder of `scene`'s view1 (left) and view5 (right), identity rotations, the
@@ -65,7 +65,10 @@ struct MiddleburyCaptureTests {
         }
         #expect(abs(near.coverage - far.coverage) <= 0.05, "coverage \(near.coverage) vs \(far.coverage)")
         #expect(near.bad <= 0.03 && far.bad <= 0.03, "\(near.bad), \(far.bad) of points off by more than 2 px")
-        // Before the filters were scale-free: 14–25 % (issue 18). Not yet the issue's 80 %.
-        #expect(near.coverage >= 0.45 && far.coverage >= 0.45, "coverage \(near.coverage), \(far.coverage)")
+        // Before the filters were scale-free: 14–25 % (issue 18); then 56–73 %; with the
+        // matcher's borders kept and the view-angle limit replaced by the foreshortening one:
+        // Cloth3 83.8, Reindeer 69.7, Wood2 76.5 %. A floor under what is reached, not yet
+        // the issue's 80 % on every pair.
+        #expect(near.coverage >= 0.65 && far.coverage >= 0.65, "coverage \(near.coverage), \(far.coverage)")
     }
 }
