@@ -117,11 +117,13 @@ struct BatchCLITests {
         final class Box: @unchecked Sendable { var stderr = Data() }
         let box = Box(), reading = DispatchGroup()
         DispatchQueue.global().async(group: reading) { box.stderr = errors.fileHandleForReading.readDataToEndOfFile() }
-        // Kill the first case's process as soon as it is there.
+        // Kill the first case's process as soon as it runs the case: a child seen between
+        // fork and exec is still the batch's own image (killing it there made the batch
+        // itself die under a loaded full suite — Foundation's spawn, not a case dying).
         var victim: pid_t?
         let deadline = Date().addingTimeInterval(30)
         while victim == nil && process.isRunning && Date() < deadline {
-            victim = Self.children(of: process.processIdentifier).first
+            victim = Self.children(of: process.processIdentifier).first { Self.commandLine(of: $0).contains("batch-case") }
             if victim == nil { usleep(5_000) }
         }
         if let victim { kill(victim, SIGKILL) }
@@ -193,6 +195,12 @@ struct BatchCLITests {
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             return fields.count > 2 && pid_t(fields[1]) == pid
         }
+    }
+
+    /// The process's arguments joined by spaces ("" once it has gone).
+    static func commandLine(of pid: pid_t) -> String {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return "" }
+        return String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
     }
 
     /// True while `pid` runs (a zombie waiting to be reaped has ended).
