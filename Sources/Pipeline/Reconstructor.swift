@@ -275,10 +275,7 @@ public enum Reconstructor {
             warnings.append("pair \(report.cameras.joined(separator: "–")) produced no points")
         }
         if cloud.isEmpty {
-            let pairNames = reports.map { $0.cameras.joined(separator: "–") }.joined(separator: ", ")
-            throw ReconstructionError(file: capture.folder.path,
-                                      problem: "no surface point was found (pairs \(pairNames.isEmpty ? "none usable" : pairNames)): are the images of this rig, with a textured subject \(Int(range.lowerBound))–\(Int(range.upperBound)) mm from the first camera? (--working-range sets another)",
-                                      badInput: true)
+            throw emptyCloud(capture, reports: reports, range: range, outside: outside, options: options)
         }
         footprints.sort()
         let pointSpacing = footprints.isEmpty ? nil : footprints[footprints.count / 2]
@@ -306,6 +303,31 @@ public enum Reconstructor {
                                     seconds: seconds, warnings: warnings,
                                     disparities: options.keepDisparities ? zip(pairs, maps).map { (rig.cameras[$0.left].id, rig.cameras[$0.right].id, $1) } : [],
                                     mesh: mesh, meshing: meshing, atlas: atlas, textures: textures)
+    }
+
+    /// Why no point is left: nothing matched (the images, the rig or the range), or the
+    /// matches were found and each filter's share of removing them, with the scale it works
+    /// in (pixels and disparities; the working range in mm). Both are the capture's fault as
+    /// far as the tool can tell: the subject is not where the range says, or has no texture.
+    static func emptyCloud(_ capture: Capture, reports: [PairReport], range: ClosedRange<Double>, outside: Int, options: ReconstructionOptions) -> ReconstructionError {
+        let pairNames = reports.map { $0.cameras.joined(separator: "–") }.joined(separator: ", ")
+        let matched = reports.reduce(0) { $0 + $1.matchedPixels }
+        guard matched > 0 else {
+            return ReconstructionError(file: capture.folder.path,
+                                       problem: "no surface point was found (pairs \(pairNames.isEmpty ? "none usable" : pairNames) matched no pixel): are the images of this rig, with a textured subject \(Int(range.lowerBound))–\(Int(range.upperBound)) mm from the first camera? (--working-range sets another)",
+                                       badInput: true)
+        }
+        let outliers = reports.reduce(0) { $0 + $1.outliers }, conflicts = reports.reduce(0) { $0 + $1.conflicts }
+        let rejected = reports.reduce(0) { $0 + $1.threeViewRejected }, duplicates = reports.reduce(0) { $0 + $1.duplicates }
+        let s = options.surface, side = 2 * s.halfWindow + 1
+        var parts = ["\(outliers) off their neighbours' surface (fewer than \(s.minimumNeighbours) neighbours in a \(side)×\(side)-pixel window within \(s.disparityStep) px of disparity per pixel, or farther than \(s.planeSigmas)σ + \(s.planeSlack) px from their disparity plane)",
+                     "\(conflicts) in conflict (full-resolution ZNCC under \(options.minimumTwoViewCorrelation) for two-view points, foreshortened differently by the two cameras by more than ×\(options.maximumForeshortening), or contradicted by a third camera or another pair)"]
+        if rejected > 0 { parts.append("\(rejected) contradicted by a third view (reprojection over \(options.threeViewTolerance) px)") }
+        if duplicates > 0 { parts.append("\(duplicates) as duplicates of other pairs' points") }
+        parts.append("\(outside) outside the working range \(Int(range.lowerBound))–\(Int(range.upperBound)) mm")
+        return ReconstructionError(file: capture.folder.path,
+                                   problem: "no surface point was found: the pairs \(pairNames) matched \(matched) pixels, but the point filters removed every one — \(parts.joined(separator: "; ")). Is a textured subject \(Int(range.lowerBound))–\(Int(range.upperBound)) mm from the first camera? (--working-range sets another)",
+                                   badInput: true)
     }
 
     enum PairOutcome {
