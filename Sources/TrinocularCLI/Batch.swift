@@ -146,6 +146,7 @@ struct Batch: ParsableCommand {
 
     /// Ctrl-C (SIGINT) and SIGTERM (`kill`, a cluster's preemption) set `batchInterrupted`.
     /// Both are unblocked first: a parent may have started this process with them blocked.
+    /// SIGPIPE is ignored: a case that dies early must not take the batch with it.
     static func catchStopSignals() {
         var set = sigset_t()
         sigemptyset(&set)
@@ -154,6 +155,10 @@ struct Batch: ParsableCommand {
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { batchInterrupted = $0 }
         signal(SIGTERM) { batchInterrupted = $0 }
+        // A case process that dies before reading its request closes the pipe the batch
+        // writes it to: the write must fail (and the case be recorded as it ended), not
+        // SIGPIPE the whole batch — a case SIGKILLed at its start killed the batch silently.
+        signal(SIGPIPE, SIG_IGN)
     }
 
     static func read(_ path: String, what: String) throws -> [UInt8] {
