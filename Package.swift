@@ -52,7 +52,7 @@ let package = Package(
         // Runs the stages in order; shared by the CLI and batch work.
         .target(name: "Calibration", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange", "Parallelism"]),
         .target(name: "Stereo", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange", "Parallelism"]),
-        .target(name: "Reconstruction", dependencies: ["Stereo", "Geometry", "LinearAlgebra", "Imaging", "Parallelism"]),
+        .target(name: "Reconstruction", dependencies: ["Stereo", "Geometry", "LinearAlgebra", "Imaging", "Interchange", "Parallelism"]),
         // Meshes: topology, area, volume (issue 6).
         .target(name: "Surface", dependencies: ["Interchange", "Parallelism"]),
         // Measurements on meshes: sections, landmarks, geodesics, regions (issue 7).

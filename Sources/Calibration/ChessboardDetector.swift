@@ -363,11 +363,9 @@ struct GrayImage: Sendable {
 
     /// Bilinear sample (edge-clamped).
     func sample(_ p: SIMD2<Double>) -> Float {
-        let x = min(max(p.x, 0), Double(width - 1)), y = min(max(p.y, 0), Double(height - 1))
-        let x0 = min(Int(x), width - 2), y0 = min(Int(y), height - 2)
-        let fx = Float(x - Double(x0)), fy = Float(y - Double(y0))
-        let top = self[x0, y0] * (1 - fx) + self[x0 + 1, y0] * fx
-        let bottom = self[x0, y0 + 1] * (1 - fx) + self[x0 + 1, y0 + 1] * fx
-        return top * (1 - fy) + bottom * fy
+        let clamped = SIMD2(min(max(p.x, 0), Double(width - 1)), min(max(p.y, 0), Double(height - 1)))
+        guard let (i, fx, fy) = Bilinear.cell(clamped, width: width, height: height) else { return pixels.first ?? 0 }  // under 2×2 px
+        let (a, b, c, d) = Bilinear.corners(pixels, index: i, width: width)
+        return Bilinear.mix(a, b, c, d, fx: fx, fy: fy)
     }
 }

@@ -16,6 +16,14 @@ public struct RigCamera: Sendable, Equatable {
     /// The camera centre in world coordinates (mm).
     public var centre: SIMD3<Double> { camFromWorld.targetOriginInSource }
 
+    /// The optical axis in world coordinates: the unit vector the camera looks along (its
+    /// +z, OpenCV's convention), the third row of the world → camera rotation.
+    public var opticalAxis: SIMD3<Double> { camFromWorld.rotation.matrix.row2 }
+
+    /// Whether the two cameras look into the same half-space (optical axes less than 90°
+    /// apart): only then can both see the same side of a surface.
+    public func faces(_ other: RigCamera) -> Bool { (opticalAxis * other.opticalAxis).sum() > 0 }
+
     /// Whether `id` is a valid camera id: 1–64 characters of letters, digits, `-` and `_`.
     public static func isValidID(_ id: String) -> Bool {
         !id.isEmpty && id.count <= 64 && id.unicodeScalars.allSatisfy {
@@ -43,6 +51,13 @@ public struct Rig: Sendable, Equatable {
     public func baseline(_ a: String, _ b: String) -> Double? {
         guard let ca = camera(id: a), let cb = camera(id: b) else { return nil }
         return length(ca.centre - cb.centre)
+    }
+
+    /// True when the cameras surround the subject: some camera's optical axis is more than
+    /// 90° from the first camera's (it looks back toward the first camera's side).
+    public var surroundsSubject: Bool {
+        guard let first = cameras.first else { return false }
+        return cameras.contains { (first.opticalAxis * $0.opticalAxis).sum() < 0 }
     }
 
     /// `camBFromCamA`: maps points in camera a's frame into camera b's frame.

@@ -51,7 +51,7 @@ extension Reconstructor {
         let pairIndices = selectPairs(rig, options.pairs, maximumAngle: options.maximumPairAngle)
         // A rig all around the subject (some camera facing cam0): the working range is then
         // each pair's distance from its own left camera, not from cam0.
-        let surround = Reconstructor.surrounds(rig)
+        let surround = rig.surroundsSubject
         let outcomes = PairOutcomes(count: pairIndices.count)
         let images = gray
         Parallel.perform(iterations: pairIndices.count) { k in
@@ -88,109 +88,17 @@ extension Reconstructor {
         return (organized, normals, planeNormals)
     }
 
-    /// Third-view confirmation through the neighbouring pairs that share a camera
-    /// (`MultiViewRefinement`), which also finds the duplicates between pairs.
-    static func confirmByThirdViews(_ organized: inout [OrganizedPoints], reports: inout [PairReport], pairs: [StereoPair], maps: [DisparityMap],
-                                    rig: Rig, options: ReconstructionOptions) {
-        var consumed = maps.map { [Bool](repeating: false, count: $0.width * $0.height) }
-        for a in pairs.indices {
-            for b in pairs.indices where b != a && (pairs[b].left == pairs[a].right || pairs[b].left == pairs[a].left) {
-                let counts = MultiViewRefinement.refine(&organized[a], pair: pairs[a], other: pairs[b], otherDisparity: maps[b],
-                                                        rig: rig, consumed: &consumed[b], tolerance: options.threeViewTolerance)
-                reports[a].threeView += counts.refined
-                reports[a].threeViewRejected += counts.rejected
-                reports[a].threeViewRMS = counts.rms
-                // Points of b confirmed (or contradicted) through a's are duplicates.
-                var duplicates = 0
-                for i in consumed[b].indices where consumed[b][i] && !organized[b].positions[i].x.isNaN {
-                    duplicates += 1
-                    organized[b].positions[i] = SIMD3(repeating: .nan); organized[b].disparity[i] = .nan
-                }
-                reports[b].duplicates += duplicates
-            }
+    /// The pairs' points fused into one cloud (`Fusion`); each pair's report gets its counts.
+    static func fuse(_ organized: [OrganizedPoints], normals: [[SIMD3<Float>]], planeNormals: [[SIMD3<Float>]], reports: inout [PairReport],
+                     pairs: [StereoPair], maps: [DisparityMap], rectifiedLefts: [Image<Float>], gray: [Image<Float>], colour: [Image<UInt8>],
+                     rig: Rig, range: ClosedRange<Double>, options: ReconstructionOptions) -> (cloud: PointCloud, report: Fusion.Report) {
+        let inputs = pairs.indices.map {
+            Fusion.Pair(pair: pairs[$0], points: organized[$0], normals: normals[$0], planeNormals: planeNormals[$0],
+                        disparity: maps[$0], leftRectified: rectifiedLefts[$0])
         }
-    }
-
-    /// Removes points that disagree with another pair's surface where both see it, whose
-    /// texture a third camera does not see there, two-view points that correlate poorly, and
-    /// points the pair's cameras foreshorten too differently.
-    static func removeConflicts(_ organized: inout [OrganizedPoints], reports: inout [PairReport], pairs: [StereoPair], maps: [DisparityMap],
-                                normals: [[SIMD3<Float>]], planeNormals: [[SIMD3<Float>]], rectifiedLefts: [Image<Float>], gray: [Image<Float>],
-                                rig: Rig, options: ReconstructionOptions) {
-        var marks: [[Bool]] = []
-        for p in pairs.indices {
-            // Cameras and pairs looking from more than 90° away from this pair's left camera
-            // cannot see its surface (on a surround rig, most of them): not visited.
-            let axis = rig.cameras[pairs[p].left].camFromWorld.rotation.matrix.row2
-            func facing(_ c: Int) -> Bool { (rig.cameras[c].camFromWorld.rotation.matrix.row2 * axis).sum() > 0 }
-            let others = rig.cameras.indices.filter { $0 != pairs[p].left && $0 != pairs[p].right && facing($0) }.map { (rig.cameras[$0], gray[$0]) }
-            var mark = PhotometricCheck.conflicts(organized[p], normals: normals[p], leftRectified: rectifiedLefts[p], cameras: others)
-            // Two-view points must match closely at full resolution (three views vouch for the others).
-            for i in mark.indices where organized[p].views[i] < 3 && maps[p].confidence[i] < Float(options.minimumTwoViewCorrelation) { mark[i] = true }
-            // Seen at too different scales by the pair's cameras, or from behind by either.
-            let eyes = (SIMD3<Float>(rig.cameras[pairs[p].left].centre), SIMD3<Float>(rig.cameras[pairs[p].right].centre))
-            let ratio = Float(options.maximumForeshortening)
-            for i in mark.indices where !organized[p].positions[i].x.isNaN {
-                let x = organized[p].positions[i], n = planeNormals[p][i]
-                // Rectified pixels per unit area of the surface, up to a factor both cameras
-                // share (the point has one depth in both rectified frames): n · (eye − x).
-                func scale(_ eye: SIMD3<Float>) -> Float { (n * (eye - x)).sum() }
-                let a = scale(eyes.0), b = scale(eyes.1)
-                if a <= 0 || b <= 0 || a > ratio * b || b > ratio * a { mark[i] = true }
-            }
-            for q in pairs.indices where q != p && facing(pairs[q].left) {
-                let m = CrossPairCheck.conflicts(organized[p], normals: normals[p], other: organized[q], otherPair: pairs[q])
-                for i in mark.indices where m[i] { mark[i] = true }
-            }
-            marks.append(mark)
-        }
-        for p in pairs.indices {
-            for i in marks[p].indices where marks[p][i] && !organized[p].positions[i].x.isNaN {
-                organized[p].positions[i] = SIMD3(repeating: .nan); organized[p].disparity[i] = .nan
-                reports[p].conflicts += 1
-            }
-        }
-    }
-
-    /// The pairs' points in one cloud, coloured from their left cameras, inside the working
-    /// range; the points' median spacing on the surface (mm: a rectified pixel at their
-    /// distance).
-    static func fuse(_ organized: [OrganizedPoints], normals: [[SIMD3<Float>]], reports: inout [PairReport], pairs: [StereoPair], colour: [Image<UInt8>],
-                     rig: Rig, range: ClosedRange<Double>, options: ReconstructionOptions) -> (cloud: PointCloud, outside: Int, pointSpacing: Double?) {
-        let surround = Reconstructor.surrounds(rig)
-        var cloud = PointCloud(), outside = 0, footprints: [Double] = []
-        for k in pairs.indices {
-            let pair = pairs[k]
-            var part = PointCloud()
-            let image = colour[pair.left]
-            for i in organized[k].positions.indices where !organized[k].positions[i].x.isNaN {
-                part.positions.append(organized[k].positions[i])
-                part.normals.append(normals[k][i])
-                part.views.append(organized[k].views[i])
-                // Colour from the left camera's original image at the point's pixel (nearest).
-                let s = pair.leftMap.source[i]
-                let x = min(max(Int(s.x.rounded()), 0), image.width - 1), y = min(max(Int(s.y.rounded()), 0), image.height - 1)
-                if image.layout == .gray {
-                    let v = image.pixels[y * image.width + x]; part.colors.append(SIMD3(v, v, v))
-                } else {
-                    let c = image.layout.channels, j = (y * image.width + x) * c
-                    part.colors.append(SIMD3(image.pixels[j], image.pixels[j + 1], image.pixels[j + 2]))
-                }
-            }
-            // The points' spacing on the surface: a rectified pixel at the point's distance.
-            let step = max(1, part.count / 500)
-            for i in stride(from: 0, to: part.count, by: step) {
-                footprints.append(length(SIMD3<Double>(part.positions[i]) - rig.cameras[pair.left].centre) / pair.rectification.focal)
-            }
-            let inPart = part.count
-            part = part.within(range, of: rig.cameras[surround ? pair.left : 0].centre)
-            outside += inPart - part.count
-            reports[k].points = part.count
-            cloud.append(part)
-        }
-        if let size = options.voxelSize { cloud = cloud.voxelDownsampled(size: size) }
-        footprints.sort()
-        return (cloud, outside, footprints.isEmpty ? nil : footprints[footprints.count / 2])
+        let (cloud, report) = Fusion.run(inputs, rig: rig, gray: gray, colour: colour, workingRange: range, options: options.fusion)
+        for k in reports.indices { reports[k].fusion = report.pairs[k] }
+        return (cloud, report)
     }
 
     /// The surface meshed from the cloud and its texture atlas, when asked for.

@@ -29,21 +29,8 @@ public struct ReconstructionOptions: Sendable {
     public var pairs = Pairs.neighbours
     public var matching = DenseMatchingOptions()
     public var surface = SurfaceEstimation.Options()
-    /// Points whose surface the two cameras of their pair see at scales (pixels per mm along
-    /// the surface) differing by more than this factor are dropped: a window in one view
-    /// then covers a patch the other view's slanted window cannot follow (the refinement
-    /// follows disparity slopes up to ±0.5 px/px: scales 1.5 and 2). It is 1 − the disparity
-    /// slope along the baseline, so it holds at any size of rig and any focal length; a
-    /// limit on the viewing angle did not (its disparity slope scales with d/f) and removed
-    /// 15 % of good points of real pairs without changing any render's accuracy.
-    public var maximumForeshortening = 2.0
-    /// The zero-mean normalized correlation of the full-resolution windows a point seen by
-    /// two cameras only needs (points three cameras confirm are kept whatever it is).
-    public var minimumTwoViewCorrelation = 0.6
-    /// The largest reprojection error (px) three views may show for a point they share.
-    public var threeViewTolerance = 1.0
-    /// Down-sample the fused cloud to one point per voxel of this size (mm); nil keeps all.
-    public var voxelSize: Double?
+    /// Third-view confirmation, conflicts, merging (`Fusion`).
+    public var fusion = Fusion.Options()
     /// Keep each pair's disparity map in the result (for `--save-disparities`).
     public var keepDisparities = false
     /// Mesh the fused cloud (nil: points only).
@@ -55,6 +42,19 @@ public struct ReconstructionOptions: Sendable {
     public var adaptMeshSpacing = true
 
     public init() {}
+
+    /// Refuses options no reconstruction can work with (the matching's and fusion's own,
+    /// the pair angle, the working range).
+    public func validate() throws {
+        guard maximumPairAngle > 0, maximumPairAngle <= 180 else {
+            throw FileProblem(file: "reconstruction options", problem: "maximumPairAngle must be in (0, 180] degrees", fault: .workFailed)
+        }
+        if let r = workingRange, !(r.lowerBound > 0 && r.upperBound.isFinite) {
+            throw FileProblem(file: "reconstruction options", problem: "the working range must be positive distances in mm", fault: .workFailed)
+        }
+        try surface.validate()
+        try fusion.validate()
+    }
 }
 
 /// Why a capture could not be reconstructed. `badInput` cases are the capture's fault.
@@ -77,21 +77,19 @@ public struct PairReport: Sendable {
     /// Pixels of the left rectified image with a disparity, and their share of the image.
     public var matchedPixels: Int
     public var density: Double
-    /// Points this pair contributes to the fused cloud (after duplicates and outliers).
-    public var points: Int
-    /// Points confirmed (and re-solved) by a third camera, and points a third camera
-    /// contradicted (removed), with the RMS reprojection error of the confirmed ones (px).
-    public var threeView: Int
-    public var threeViewRejected: Int
-    public var threeViewRMS: Double?
-    /// Points dropped as outliers of their neighbourhood, and as duplicates of another
-    /// pair's three-view points.
+    /// Points dropped as outliers of their neighbourhood (`SurfaceEstimation`).
     public var outliers: Int
-    public var duplicates: Int
-    /// Points that disagreed with another pair's surface (more than 1 mm along its
-    /// camera's ray where both see the surface).
-    public var conflicts: Int
+    /// What fusion confirmed, removed and kept of this pair's points.
+    public var fusion = Fusion.PairCounts()
     public var seconds: [(stage: String, seconds: Double)]
+
+    /// Points this pair contributes to the fused cloud (after duplicates and conflicts).
+    public var points: Int { fusion.points }
+    public var threeView: Int { fusion.threeView }
+    public var threeViewRejected: Int { fusion.threeViewRejected }
+    public var threeViewRMS: Double? { fusion.threeViewRMS }
+    public var duplicates: Int { fusion.duplicates }
+    public var conflicts: Int { fusion.conflicts }
 }
 
 /// The reconstruction of one capture.
@@ -121,6 +119,7 @@ public enum Reconstructor {
     public static func run(_ capture: Capture, options: ReconstructionOptions = ReconstructionOptions(),
                            progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> ReconstructionResult {
         let rig = capture.rig
+        try options.validate()
         guard rig.cameras.count >= 2 else {
             throw ReconstructionError(file: capture.rigSource.url.path,
                                       problem: "the rig has \(rig.cameras.count) camera; reconstruction needs two or more calibrated together", badInput: true)
@@ -133,13 +132,12 @@ public enum Reconstructor {
         progress(String(format: "read %d images (%.1f s)", capture.views.count, clock.lap("read images")))
         var (pairs, maps, rectifiedLefts, reports) = try matchPairs(capture, gray: gray, range: range, options: options, warnings: &warnings, progress: progress)
         _ = clock.lap("rectify and match")
-        var (organized, normals, planeNormals) = estimateSurfaces(pairs: pairs, maps: &maps, reports: &reports, rig: rig, options: options)
-        confirmByThirdViews(&organized, reports: &reports, pairs: pairs, maps: maps, rig: rig, options: options)
-        removeConflicts(&organized, reports: &reports, pairs: pairs, maps: maps, normals: normals, planeNormals: planeNormals,
-                        rectifiedLefts: rectifiedLefts, gray: gray, rig: rig, options: options)
-        progress(String(format: "triangulated, confirmed by a third view where one sees (%.1f s)", clock.lap("triangulate, normals, confirm")))
-        let (cloud, outside, pointSpacing) = fuse(organized, normals: normals, reports: &reports, pairs: pairs, colour: colour, rig: rig, range: range, options: options)
-        progress(String(format: "fused %d points (%.1f s)", cloud.count, clock.lap("fusion")))
+        let (organized, normals, planeNormals) = estimateSurfaces(pairs: pairs, maps: &maps, reports: &reports, rig: rig, options: options)
+        progress(String(format: "triangulated, normals and outliers (%.1f s)", clock.lap("triangulate, normals")))
+        let (cloud, fusion) = fuse(organized, normals: normals, planeNormals: planeNormals, reports: &reports, pairs: pairs, maps: maps,
+                                   rectifiedLefts: rectifiedLefts, gray: gray, colour: colour, rig: rig, range: range, options: options)
+        let outside = fusion.outsideWorkingRange, pointSpacing = fusion.pointSpacing
+        progress(String(format: "fused %d points, confirmed by a third view where one sees (%.1f s)", cloud.count, clock.lap("fusion")))
         for report in reports where report.points == 0 {
             warnings.append("pair \(report.cameras.joined(separator: "–")) produced no points")
         }
@@ -166,11 +164,12 @@ public enum Reconstructor {
                                        badInput: true)
         }
         let outliers = reports.reduce(0) { $0 + $1.outliers }, conflicts = reports.reduce(0) { $0 + $1.conflicts }
+        let f = options.fusion
         let rejected = reports.reduce(0) { $0 + $1.threeViewRejected }, duplicates = reports.reduce(0) { $0 + $1.duplicates }
         let s = options.surface, side = 2 * s.halfWindow + 1
         var parts = ["\(outliers) off their neighbours' surface (fewer than \(s.minimumNeighbours) neighbours in a \(side)×\(side)-pixel window within \(s.disparityStep) px of disparity per pixel, or farther than \(s.planeSigmas)σ + \(s.planeSlack) px from their disparity plane)",
-                     "\(conflicts) in conflict (full-resolution ZNCC under \(options.minimumTwoViewCorrelation) for two-view points, foreshortened differently by the two cameras by more than ×\(options.maximumForeshortening), or contradicted by a third camera or another pair)"]
-        if rejected > 0 { parts.append("\(rejected) contradicted by a third view (reprojection over \(options.threeViewTolerance) px)") }
+                     "\(conflicts) in conflict (full-resolution ZNCC under \(f.minimumTwoViewCorrelation) for two-view points, foreshortened differently by the two cameras by more than ×\(f.maximumForeshortening), or contradicted by a third camera or another pair)"]
+        if rejected > 0 { parts.append("\(rejected) contradicted by a third view (reprojection over \(f.threeViewTolerance) px)") }
         if duplicates > 0 { parts.append("\(duplicates) as duplicates of other pairs' points") }
         parts.append("\(outside) outside the working range \(Int(range.lowerBound))–\(Int(range.upperBound)) mm")
         return ReconstructionError(file: capture.folder.path,
@@ -234,8 +233,7 @@ public enum Reconstructor {
         let report = PairReport(cameras: [rig.cameras[pair.left].id, rig.cameras[pair.right].id], rectification: pair.rectification,
                                 disparityRange: matching.disparities,
                                 pyramidLevels: matched.levels, matchedPixels: count, density: Double(count) / Double(left.pixelCount),
-                                points: 0, threeView: 0, threeViewRejected: 0, threeViewRMS: nil, outliers: 0, duplicates: 0, conflicts: 0,
-                                seconds: pairSeconds)
+                                outliers: 0, seconds: pairSeconds)
         return .matched(pair, matched.left, left, report, warning)
     }
 
@@ -250,13 +248,6 @@ public enum Reconstructor {
         return out
     }
 
-    /// True when the rig's cameras surround the subject: some camera's optical axis is more
-    /// than 90° from cam0's (it looks back toward cam0's side).
-    public static func surrounds(_ rig: Rig) -> Bool {
-        let z0 = rig.cameras[0].camFromWorld.rotation.matrix.row2
-        return rig.cameras.contains { ($0.camFromWorld.rotation.matrix.row2 * z0).sum() < 0 }
-    }
-
     /// The camera pairs to match, as rig indices.
     static func selectPairs(_ rig: Rig, _ which: ReconstructionOptions.Pairs, maximumAngle: Double = 60) -> [(Int, Int)] {
         let n = rig.cameras.count
@@ -267,8 +258,8 @@ public enum Reconstructor {
             var out: [(Int, Int)] = []
             for a in 0..<n {
                 for b in (a + 1)..<n {
-                    let za = rig.cameras[a].camFromWorld.rotation.matrix.row2, zb = rig.cameras[b].camFromWorld.rotation.matrix.row2
-                    if (za * zb).sum() > cos(maximumAngle * Double.pi / 180) { out.append((a, b)) }
+                    let cosine = (rig.cameras[a].opticalAxis * rig.cameras[b].opticalAxis).sum()
+                    if cosine > cos(maximumAngle * Double.pi / 180) { out.append((a, b)) }
                 }
             }
             return out

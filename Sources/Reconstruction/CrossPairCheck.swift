@@ -1,5 +1,6 @@
 import Foundation
 import Geometry
+import Imaging
 import LinearAlgebra
 import Parallelism
 
@@ -44,13 +45,8 @@ public enum CrossPairCheck {
                     let q = SIMD3((r * p).sum() + t.x, (r1 * p).sum() + t.y, (r2 * p).sum() + t.z)
                     guard q.z > 0 else { continue }
                     let u = f * q.x / q.z + cx, v = f * q.y / q.z + cy
-                    let x0 = Int(u.rounded(.down)), y0 = Int(v.rounded(.down))
-                    guard x0 >= 0, y0 >= 0, x0 < ow - 1, y0 < oh - 1 else { continue }
                     // The other surface's depth: bilinear over four neighbours that have one.
-                    let a = depths[y0 * ow + x0], b = depths[y0 * ow + x0 + 1], c = depths[(y0 + 1) * ow + x0], d = depths[(y0 + 1) * ow + x0 + 1]
-                    guard !a.isNaN, !b.isNaN, !c.isNaN, !d.isNaN else { continue }
-                    let fx = u - Float(x0), fy = v - Float(y0)
-                    let z = (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy
+                    guard let z = Bilinear.value(depths, width: ow, height: oh, at: SIMD2(Double(u), Double(v))) else { continue }
                     let off = fb * abs(1 / z - 1 / q.z)
                     if off > tolerance, off < sameSurface { m.pointer![i] = true }
                 }

@@ -1,5 +1,6 @@
 import Foundation
 import Geometry
+import Imaging
 import LinearAlgebra
 import Parallelism
 import Stereo
@@ -22,8 +23,11 @@ public enum MultiViewRefinement {
 
     /// Refines `points` of `pair` with the disparities of `other` (which must share a
     /// camera with `pair`, as its left camera). Points that three views confirm get
-    /// `views = 3`; their counterparts in `other` are marked in `consumed` (they would be
-    /// duplicates). Pixels of `other` whose point three views contradict are marked too.
+    /// `views = 3`; their counterparts in `other` (the nearest pixel to where the point falls
+    /// in its grid) are marked in `consumed` (they would be duplicates). Pixels of
+    /// `other` whose point three views contradict are marked too. A point is confirmed when
+    /// its own position projects into the third camera within `tolerance` of the other
+    /// pair's match, and the three-view solution reprojects within it in every view.
     ///
     /// - Parameter tolerance: the largest reprojection error (px) in any of the three views.
     public static func refine(_ points: inout OrganizedPoints, pair: StereoPair, other: StereoPair, otherDisparity: DisparityMap,
@@ -41,6 +45,7 @@ public enum MultiViewRefinement {
         var otherPixel = [Int32](repeating: -1, count: w * h)
         var agreed = [Bool](repeating: false, count: w * h)
         var squaredError = [Float](repeating: 0, count: w * h)
+        let positions = points.positions
         points.disparity.withUnsafeBufferPointer { dp in
             refined.withUnsafeMutableBufferPointer { rp in
                 otherPixel.withUnsafeMutableBufferPointer { op in
@@ -59,9 +64,19 @@ public enum MultiViewRefinement {
                                       let db = bilinear(otherDisparity.disparity, width: ow, height: oh, at: rb),
                                       let pk = other.originalPixel(rectified: SIMD2(rb.x - db, rb.y), camera: 2)
                                 else { continue }
+                                // The other grid's nearest pixel: this point's duplicate. (All four
+                                // of its cell's pixels left no gaps where the grids' scales differ,
+                                // but on a ring of pairs neighbours then removed each other's
+                                // points: a hole, filled 5.8 mm off, on the surround sphere.)
                                 let nearest = Int(rb.y.rounded()) * ow + Int(rb.x.rounded())
                                 o.pointer![y * w + x] = Int32(nearest)
-                                guard let x3 = linear(cams, [pl, pr, pk]) else { continue }
+                                // The pair's own point must land where the other pair puts the
+                                // third view: a least-squares point shares a mismatch among the
+                                // three views (a 3 px error in one pair showed as ≤ 1 px in each).
+                                let own = SIMD3<Double>(positions[y * w + x])
+                                guard !own.x.isNaN, let transfer = cams[2].camera.project(own, camFromWorld: cams[2].camFromWorld),
+                                      ((transfer - pk) * (transfer - pk)).sum() <= tolerance * tolerance,
+                                      let x3 = linear(cams, [pl, pr, pk]) else { continue }
                                 var worst = 0.0, sum = 0.0
                                 for (camera, pixel) in zip(cams, [pl, pr, pk]) {
                                     guard let p = camera.camera.project(x3, camFromWorld: camera.camFromWorld) else { worst = .infinity; break }
@@ -97,11 +112,10 @@ public enum MultiViewRefinement {
     /// A disparity between pixels: bilinear where the four neighbours have one and agree
     /// within 1 px; nil otherwise.
     static func bilinear(_ d: [Float], width w: Int, height h: Int, at p: SIMD2<Double>) -> Double? {
-        guard p.x >= 0, p.y >= 0, p.x < Double(w - 1), p.y < Double(h - 1) else { return nil }
-        let x0 = Int(p.x), y0 = Int(p.y), fx = Float(p.x) - Float(x0), fy = Float(p.y) - Float(y0)
-        let a = d[y0 * w + x0], b = d[y0 * w + x0 + 1], c = d[(y0 + 1) * w + x0], e = d[(y0 + 1) * w + x0 + 1]
+        guard let (i, fx, fy) = Bilinear.cell(p, width: w, height: h) else { return nil }
+        let (a, b, c, e) = Bilinear.corners(d, index: i, width: w)
         guard !a.isNaN, !b.isNaN, !c.isNaN, !e.isNaN, max(max(a, b), max(c, e)) - min(min(a, b), min(c, e)) <= 1 else { return nil }
-        return Double((a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + e * fx) * fy)
+        return Double(Bilinear.mix(a, b, c, e, fx: fx, fy: fy))
     }
 
     /// Linear triangulation from N views given as original (distorted) pixels: each view's

@@ -39,7 +39,7 @@ public enum PhotometricCheck {
                                 let q = points.positions[yy * w + xx], l = leftRectified.pixels[yy * w + xx]
                                 guard !q.x.isNaN, !l.isNaN,
                                       let pixel = camera.camera.project(SIMD3<Double>(q), camFromWorld: camera.camFromWorld),
-                                      let v = bilinear(image, pixel) else { continue }
+                                      let v = image.bilinear(at: pixel) else { continue }
                                 a.append(l); b.append(v)
                             }
                         }
@@ -50,15 +50,6 @@ public enum PhotometricCheck {
             }
         }
         return marked
-    }
-
-    static func bilinear(_ image: Image<Float>, _ p: SIMD2<Double>) -> Float? {
-        guard p.x >= 0, p.y >= 0, p.x < Double(image.width - 1), p.y < Double(image.height - 1) else { return nil }
-        let x0 = Int(p.x), y0 = Int(p.y), fx = Float(p.x) - Float(x0), fy = Float(p.y) - Float(y0)
-        let w = image.width, s = image.pixels
-        let top = s[y0 * w + x0] + fx * (s[y0 * w + x0 + 1] - s[y0 * w + x0])
-        let bottom = s[(y0 + 1) * w + x0] + fx * (s[(y0 + 1) * w + x0 + 1] - s[(y0 + 1) * w + x0])
-        return top + fy * (bottom - top)
     }
 
     static func zncc(_ a: [Float], _ b: [Float]) -> Float? {

@@ -1,5 +1,6 @@
 import Foundation
 import Geometry
+import Imaging
 import LinearAlgebra
 import Parallelism
 import Stereo
@@ -54,13 +55,9 @@ public struct StereoPair: Sendable {
     /// in the map; nil outside it or where it has no source).
     public func originalPixel(rectified p: SIMD2<Double>, camera k: Int) -> SIMD2<Double>? {
         let map = k == 1 ? leftMap : rightMap
-        let w = map.width, h = map.height
-        guard p.x >= 0, p.y >= 0, p.x <= Double(w - 1), p.y <= Double(h - 1) else { return nil }
-        let x0 = min(Int(p.x), w - 2), y0 = min(Int(p.y), h - 2)
-        let fx = Float(p.x - Double(x0)), fy = Float(p.y - Double(y0))
-        let s = map.source
-        let a = s[y0 * w + x0], b = s[y0 * w + x0 + 1], c = s[(y0 + 1) * w + x0], d = s[(y0 + 1) * w + x0 + 1]
-        let v = (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy
+        guard let (i, fx, fy) = Bilinear.cell(p, width: map.width, height: map.height) else { return nil }
+        let (a, b, c, d) = Bilinear.corners(map.source, index: i, width: map.width)
+        let v = Bilinear.mix(a, b, c, d, fx: fx, fy: fy)
         guard !v.x.isNaN, !v.y.isNaN else { return nil }
         return SIMD2<Double>(v)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Interchange
 import Geometry
 import LinearAlgebra
 import Parallelism
@@ -23,6 +24,17 @@ public enum SurfaceEstimation {
         /// Disparity px: the matcher's sub-pixel precision, below which a residual is noise.
         public var planeSlack: Float = 0.1
         public init() {}
+
+        /// Refuses values no estimate can work with, naming the option.
+        public func validate() throws {
+            func bad(_ problem: String) -> FileProblem { FileProblem(file: "surface estimation options", problem: problem, fault: .workFailed) }
+            guard (1...10).contains(halfWindow) else { throw bad("halfWindow must be 1…10 px") }
+            guard disparityStep > 0, disparityStep.isFinite else { throw bad("disparityStep must be a positive number of px per px") }
+            guard (3...(2 * halfWindow + 1) * (2 * halfWindow + 1)).contains(minimumNeighbours) else {
+                throw bad("minimumNeighbours must be 3…\((2 * halfWindow + 1) * (2 * halfWindow + 1)) (the window's pixels)")
+            }
+            guard planeSigmas > 0, planeSigmas.isFinite, planeSlack >= 0, planeSlack.isFinite else { throw bad("planeSigmas must be > 0 and planeSlack ≥ 0 px") }
+        }
     }
 
     /// Unit normals of each point's surface, turned toward `viewpoint` (the camera centre,

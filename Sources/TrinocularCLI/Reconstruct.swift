@@ -138,7 +138,7 @@ struct Reconstruct: ParsableCommand {
         options.workingRange = workingRange.flatMap(Reconstruct.parseRange)
         options.pairs = ReconstructionOptions.Pairs(rawValue: pairs)!
         options.maximumPairAngle = pairAngle
-        options.voxelSize = voxel
+        options.fusion.voxelSize = voxel
         options.keepDisparities = saveDisparities
         if noMesh {
             options.meshing = nil

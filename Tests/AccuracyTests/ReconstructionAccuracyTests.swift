@@ -30,7 +30,7 @@ struct ReconstructionAccuracyTests {
             let synthetic = try SyntheticCapture(spec)
             let started = Date()
             var options = ReconstructionOptions()
-            if let v = ProcessInfo.processInfo.environment["TRINOCULAR_MIN_NCC"].flatMap(Double.init) { options.minimumTwoViewCorrelation = v }
+            if let v = ProcessInfo.processInfo.environment["TRINOCULAR_MIN_NCC"].flatMap(Double.init) { options.fusion.minimumTwoViewCorrelation = v }
             let result = try synthetic.withTemporaryFolder("accuracy-\(scene.rawValue)-\(seed)") {
                 try Reconstructor.run(try Capture(folder: $0), options: options) { line in if ProcessInfo.processInfo.environment["TRINOCULAR_PROGRESS"] != nil { print("PROGRESS", line) } }
             }

@@ -15,7 +15,7 @@ struct EmptyReconstructionTests {
         var options = ReconstructionOptions()
         options.meshing = nil
         // No two-view point can reach a correlation of 2: the correlation filter takes all.
-        options.minimumTwoViewCorrelation = 2
+        options.fusion.minimumTwoViewCorrelation = 2
         let error = try synthetic.withTemporaryFolder("empty-reconstruction") { folder -> ReconstructionError? in
             do { _ = try Reconstructor.run(try Capture(folder: folder), options: options); return nil } catch let e as ReconstructionError { return e }
         }
