@@ -7,6 +7,7 @@ import Geometry
 import Imaging
 import LinearAlgebra
 import Metrology
+import Pipeline
 import Safekeeping
 import Foundation
 import Synthesis
@@ -196,6 +197,18 @@ let benchmarks: @Sendable () -> Void = {
         options.disparities = input.range
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { blackHole(try CoarseToFineMatcher.match(left: input.left, right: input.right, options: options)) }
+    }
+
+    // The whole reconstruction of the bundled 3 × 5 MP sample up to the fused cloud: JPEG
+    // decode, rectification, two pairs matched coarse to fine, triangulation, surface
+    // estimation, third-view confirmation, conflicts, fusion (no mesh: benchmarked below).
+    Benchmark("Reconstruct bundled sample 3 × 5 MP to a fused cloud (no mesh)",
+              configuration: .init(metrics: [.wallClock, .peakMemoryResident], maxDuration: .seconds(120), maxIterations: 3)) { benchmark in
+        let capture = SampleInputs.capture
+        var options = ReconstructionOptions()
+        options.meshing = nil
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try Reconstructor.run(capture, options: options)) }
     }
 
     // Meshing the fused cloud of a 3 × 5 MP capture (2.3 M points): pooling, the signed
