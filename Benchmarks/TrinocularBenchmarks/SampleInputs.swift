@@ -1,11 +1,18 @@
 import Foundation
 import Pipeline
+import Synthesis
 
-/// The bundled sample capture (`samples/mounds`: three 5 MP JPEGs and their rig), read
-/// from the package's folder on first use.
+/// The bundled sample capture at its full size: the mounds on the 18° three-camera arc,
+/// 3 × 2448×2048 (5 MP) skin-tinted JPEGs at quality 92, seed 1 — what
+/// `./scripts/make-samples` renders at half size into `samples/mounds`. Rendered into a
+/// temporary folder on first use and read back as a capture.
 enum SampleInputs {
-    static let folder = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("samples/mounds")
-    static let capture: Capture = try! Capture(folder: folder)
+    static let capture: Capture = {
+        var spec = CaptureSpec(scene: .mounds)
+        spec.render.tint = RenderOptions.skinTint
+        spec.jpegQuality = 92
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("trinocular-benchmark-sample-\(getpid())")
+        try! SyntheticCapture(spec).write(to: folder)
+        return try! Capture(folder: folder)
+    }()
 }

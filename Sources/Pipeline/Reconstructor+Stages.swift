@@ -74,28 +74,26 @@ extension Reconstructor {
     }
 
     /// Triangulation, then normals and outliers on each pair's full grid
-    /// (`SurfaceEstimation`); the maps lose the outliers' disparities.
-    static func estimateSurfaces(pairs: [StereoPair], maps: inout [DisparityMap], reports: inout [PairReport], rig: Rig, options: ReconstructionOptions)
-        -> (organized: [OrganizedPoints], normals: [[SIMD3<Float>]], planeNormals: [[SIMD3<Float>]]) {
-        var organized = zip(pairs, maps).map { OrganizedPoints(pair: $0, disparity: $1) }
-        var normals: [[SIMD3<Float>]] = [], planeNormals: [[SIMD3<Float>]] = []
+    /// (`SurfaceEstimation`): each pair as fusion takes it, its map without the outliers'
+    /// disparities. The maps and images are taken over, not copied.
+    static func estimateSurfaces(pairs: [StereoPair], maps: consuming [DisparityMap], rectifiedLefts: [Image<Float>], reports: inout [PairReport],
+                                 rig: Rig, options: ReconstructionOptions) -> [Fusion.Pair] {
+        var out: [Fusion.Pair] = []
         for k in pairs.indices {
-            let (n, planeN, removed) = SurfaceEstimation.normals(&organized[k], viewpoint: rig.cameras[pairs[k].left].centre, options: options.surface)
-            normals.append(n); planeNormals.append(planeN)
+            var points = OrganizedPoints(pair: pairs[k], disparity: maps[k])
+            let (normals, planeNormals, removed) = SurfaceEstimation.normals(&points, viewpoint: rig.cameras[pairs[k].left].centre, options: options.surface)
             reports[k].outliers = removed
-            maps[k].disparity = organized[k].disparity
+            var map = maps[k]
+            maps[k].disparity = []  // the only other reference: the point grid's copy is the one kept
+            map.disparity = points.disparity
+            out.append(Fusion.Pair(pair: pairs[k], points: points, normals: normals, planeNormals: planeNormals, disparity: map, leftRectified: rectifiedLefts[k], rig: rig))
         }
-        return (organized, normals, planeNormals)
+        return out
     }
 
     /// The pairs' points fused into one cloud (`Fusion`); each pair's report gets its counts.
-    static func fuse(_ organized: [OrganizedPoints], normals: [[SIMD3<Float>]], planeNormals: [[SIMD3<Float>]], reports: inout [PairReport],
-                     pairs: [StereoPair], maps: [DisparityMap], rectifiedLefts: [Image<Float>], gray: [Image<Float>], colour: [Image<UInt8>],
+    static func fuse(_ inputs: consuming [Fusion.Pair], reports: inout [PairReport], gray: [Image<Float>], colour: [Image<UInt8>],
                      rig: Rig, range: ClosedRange<Double>, options: ReconstructionOptions) -> (cloud: PointCloud, report: Fusion.Report) {
-        let inputs = pairs.indices.map {
-            Fusion.Pair(pair: pairs[$0], points: organized[$0], normals: normals[$0], planeNormals: planeNormals[$0],
-                        disparity: maps[$0], leftRectified: rectifiedLefts[$0])
-        }
         let (cloud, report) = Fusion.run(inputs, rig: rig, gray: gray, colour: colour, workingRange: range, options: options.fusion)
         for k in reports.indices { reports[k].fusion = report.pairs[k] }
         return (cloud, report)

@@ -132,10 +132,11 @@ public enum Reconstructor {
         progress(String(format: "read %d images (%.1f s)", capture.views.count, clock.lap("read images")))
         var (pairs, maps, rectifiedLefts, reports) = try matchPairs(capture, gray: gray, range: range, options: options, warnings: &warnings, progress: progress)
         _ = clock.lap("rectify and match")
-        let (organized, normals, planeNormals) = estimateSurfaces(pairs: pairs, maps: &maps, reports: &reports, rig: rig, options: options)
+        let surfaces = estimateSurfaces(pairs: pairs, maps: maps, rectifiedLefts: rectifiedLefts, reports: &reports, rig: rig, options: options)
+        maps = options.keepDisparities ? surfaces.map(\.disparity) : []
+        rectifiedLefts = []
         progress(String(format: "triangulated, normals and outliers (%.1f s)", clock.lap("triangulate, normals")))
-        let (cloud, fusion) = fuse(organized, normals: normals, planeNormals: planeNormals, reports: &reports, pairs: pairs, maps: maps,
-                                   rectifiedLefts: rectifiedLefts, gray: gray, colour: colour, rig: rig, range: range, options: options)
+        let (cloud, fusion) = fuse(surfaces, reports: &reports, gray: gray, colour: colour, rig: rig, range: range, options: options)
         let outside = fusion.outsideWorkingRange, pointSpacing = fusion.pointSpacing
         progress(String(format: "fused %d points, confirmed by a third view where one sees (%.1f s)", cloud.count, clock.lap("fusion")))
         for report in reports where report.points == 0 {
@@ -147,7 +148,7 @@ public enum Reconstructor {
         let surface = meshAndTexture(cloud, pointSpacing: pointSpacing, colour: colour, rig: rig, options: options, clock: &clock, warnings: &warnings, progress: progress)
         return ReconstructionResult(cloud: cloud, pairs: reports, workingRange: range, outsideWorkingRange: outside,
                                     seconds: clock.seconds, warnings: warnings,
-                                    disparities: options.keepDisparities ? zip(pairs, maps).map { (rig.cameras[$0.left].id, rig.cameras[$0.right].id, $1) } : [],
+                                    disparities: zip(pairs, maps).map { (rig.cameras[$0.left].id, rig.cameras[$0.right].id, $1) },
                                     mesh: surface.mesh, meshing: surface.meshing, atlas: surface.atlas, textures: surface.textures)
     }
 

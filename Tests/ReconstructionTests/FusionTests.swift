@@ -61,7 +61,7 @@ struct FusionTests {
                 let normals = points.positions.map { $0.x.isNaN ? SIMD3<Float>.zero : n }
                 pairs.append(Fusion.Pair(pair: pair, points: points, normals: normals, planeNormals: normals, disparity: map,
                                          leftRectified: Image(width: map.width, height: map.height, layout: .gray,
-                                                              pixels: [Float](repeating: 128, count: map.width * map.height))))
+                                                              pixels: [Float](repeating: 128, count: map.width * map.height)), rig: rig))
             }
             self.pairs = pairs
             bandPixels = band
