@@ -17,9 +17,11 @@ public struct DenseMatchingOptions: Sendable, Equatable {
     public var windowHalfSize = 4
     /// Where the subject's texture is weak against noise, blur and compression — the median
     /// ZNCC of the full-resolution search's matches below `weakTextureCorrelation` — that
-    /// search and the refinement use windows of this half-size instead (6 → 13 × 13: twice the pixels, so the
-    /// correlation's spread falls by √2). Nil: always `windowHalfSize`.
-    public var weakTextureWindowHalfSize: Int? = 6
+    /// search and the refinement use larger windows: 13 × 13 (twice the pixels, so the
+    /// correlation's spread falls by √2), then one pixel more each side at a time while the
+    /// median stays under the threshold, up to this half-size (7 → 15 × 15). Nil: always
+    /// `windowHalfSize`.
+    public var weakTextureWindowHalfSize: Int? = 7
     /// Measured: 0.97–0.98 on the 5 MP renders (sharp, speckled), 0.84–0.89 on the same
     /// degraded as real captures (texture × 0.15, blur 1.5 px, noise σ 3, JPEG 85), where
     /// 13 × 13 windows raised the mounds' frontal coverage 90.6 → 97.6 % and cut the RMS
@@ -31,6 +33,13 @@ public struct DenseMatchingOptions: Sendable, Equatable {
     public var minimumCorrelation: Float = 0.6
     /// The best correlation must beat any other not next to it by this much.
     public var uniquenessMargin: Float = 0.05
+    /// Rivals are only other peaks of the correlation (local maxima), not the best peak's
+    /// own shoulders 2–3 px out. Sharp texture gives narrow peaks, and a shoulder within the
+    /// margin there marks an uncertain match (dropping it keeps the surround renders' volumes
+    /// at −0.20 %, not −0.29 %); weak texture widens every peak (blur, larger windows), and the
+    /// shoulder test then took 10 % of the degraded face. The matcher sets it where it
+    /// switches to `weakTextureWindowHalfSize`.
+    public var rivalsArePeaks = false
     /// Gauss–Newton steps of the final sub-pixel fit at full resolution.
     public var refinementSteps = 3
     /// Left–right check at full resolution (px). At 1 px (SGM's) the 5 MP renders' RMS
@@ -138,10 +147,20 @@ public enum CoarseToFineMatcher {
             // noise and compression leave weak texture, larger ones take over.
             if level == 0 {
                 reached = medianCorrelation(dl, cl)
-                if let weak = options.weakTextureWindowHalfSize, weak > options.windowHalfSize, let median = reached, median < options.weakTextureCorrelation {
-                    options.windowHalfSize = weak
-                    windowsL = WindowStatistics(l, halfSize: weak); windowsR = WindowStatistics(r, halfSize: weak)
-                    (dl, cl) = search(reference: l, windowsL, other: r, windowsR, direction: -1, prior: priorL, options: options)
+                // Grow the windows (13 × 13, then 15 × 15) while the median stays under the
+                // threshold and each size correlates better than the last: where noise and
+                // blur weaken the texture, more pixels average them out; where the surface's
+                // shape does (small, curved views), larger windows correlate worse, and the
+                // smaller size stays.
+                for half in weakTextureSizes(options) {
+                    guard let median = reached, median < options.weakTextureCorrelation else { break }
+                    var wider = options
+                    wider.windowHalfSize = half
+                    wider.rivalsArePeaks = true
+                    let largerL = WindowStatistics(l, halfSize: half), largerR = WindowStatistics(r, halfSize: half)
+                    let (d, c) = search(reference: l, largerL, other: r, largerR, direction: -1, prior: priorL, options: wider)
+                    guard let better = medianCorrelation(d, c), better > median else { break }
+                    (dl, cl, reached, options, windowsL, windowsR) = (d, c, better, wider, largerL, largerR)
                 }
             }
             (dr, _) = search(reference: r, windowsR, other: l, windowsL, direction: 1, prior: priorR, options: options)
@@ -159,6 +178,14 @@ public enum CoarseToFineMatcher {
         let range = sgm.minimumDisparity...(sgm.minimumDisparity + sgm.disparityCount - 1)
         return Result(left: DisparityMap(width: w, height: h, disparity: dl, confidence: cl.map { max(0, $0) }), levels: levels, coarseRange: range,
                       correlation: reached, windowHalfSize: options.windowHalfSize)
+    }
+
+    /// The larger window half-sizes weak texture may take, smallest first: two more pixels
+    /// each side (twice the pixels of 9 × 9), then one more at a time up to the limit.
+    static func weakTextureSizes(_ options: DenseMatchingOptions) -> [Int] {
+        guard let limit = options.weakTextureWindowHalfSize, limit > options.windowHalfSize else { return [] }
+        let first = min(options.windowHalfSize + 2, limit)
+        return Array(first...limit)
     }
 
     /// The median ZNCC of the matched pixels (every 7th), nil when none matched.

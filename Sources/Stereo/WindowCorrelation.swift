@@ -178,9 +178,18 @@ extension CoarseToFineMatcher {
                                 // The best at the edge of the search: the prior is off and the
                                 // true match may lie beyond. A rival peak nearly as good
                                 // elsewhere: ambiguous (repetitive texture). Neither is a match.
+                                // With `rivalsArePeaks` (weak texture) a rival is a peak of its
+                                // own (a local maximum, or the search's end rising outward), not
+                                // the best peak's shoulder; see DenseMatchingOptions.
                                 guard bestJ > 0, bestJ < 2 * radius, best >= options.minimumCorrelation else { continue }
                                 var rival: Float = -2
-                                for j in 0..<(2 * radius + 1) where abs(j - bestJ) >= 2 { rival = max(rival, scores[j]) }
+                                for j in 0..<(2 * radius + 1) where abs(j - bestJ) >= 2 {
+                                    if options.rivalsArePeaks {
+                                        let below = j > 0 ? scores[j - 1] : -2, above = j < 2 * radius ? scores[j + 1] : -2
+                                        guard scores[j] >= below, scores[j] >= above else { continue }
+                                    }
+                                    rival = max(rival, scores[j])
+                                }
                                 guard best - rival >= options.uniquenessMargin else { continue }
                                 var d = Float(centre - radius + bestJ)
                                 if bestJ > 0, bestJ < 2 * radius, scores[bestJ - 1] > -2, scores[bestJ + 1] > -2 {

@@ -34,7 +34,9 @@ struct DinoTests {
         if ProcessInfo.processInfo.environment["TRINOCULAR_FIGURES"] != nil {
             print(String(format: "FIGURE dino: %d points, %.2f %% inside the box (±3 mm)", result.cloud.count, 100 * fraction))
         }
-        #expect(result.cloud.count >= 500)
+        // Measured: 5,508 points, 98.9 % inside (1,049 and 97.1 % before weak texture's
+        // windows grew only while they correlated better and rivals had to be peaks).
+        #expect(result.cloud.count >= 4000, "\(result.cloud.count) points")
         #expect(fraction >= 0.95)
     }
 }

@@ -103,9 +103,10 @@ struct ReconstructionAccuracyTests {
                              result.pairs.map { "\($0.cameras.joined(separator: "–")) matched \(String(format: "%.1f", 100 * $0.density)) %, outliers \($0.outliers), conflicts \($0.conflicts)" }.joined(separator: "; ")))
             }
             #expect(d.rms <= 0.15, "\(scene) seed \(seed): \(d)")
-            // The issue's 90 % holds on the mounds (97.6 %); the face reaches 85.7 % (74.8 %
-            // before windows grew with weak texture) — its floor, short of the target.
-            #expect(frontal.fraction >= (scene == .face ? 0.85 : 0.90), "\(scene) seed \(seed): frontal coverage \(frontal.fraction)")
+            // Measured, seeds 1–3: mounds 99.7–99.8 % at 0.114–0.115 mm, face 98.0–99.1 % at
+            // 0.136–0.144 mm (85.7 % before rivals had to be peaks of their own, 74.8 % before
+            // windows grew with weak texture).
+            #expect(frontal.fraction >= 0.90, "\(scene) seed \(seed): frontal coverage \(frontal.fraction)")
         }
     }
 
