@@ -81,12 +81,12 @@ extension Reconstructor {
         var out: [Fusion.Pair] = []
         for k in pairs.indices {
             var points = OrganizedPoints(pair: pairs[k], disparity: maps[k])
-            let (normals, planeNormals, removed) = SurfaceEstimation.normals(&points, viewpoint: rig.cameras[pairs[k].left].centre, options: options.surface)
+            let (normals, slopes, removed) = SurfaceEstimation.normals(&points, viewpoint: rig.cameras[pairs[k].left].centre, options: options.surface)
             reports[k].outliers = removed
             var map = maps[k]
             maps[k].disparity = []  // the only other reference: the point grid's copy is the one kept
             map.disparity = points.disparity
-            out.append(Fusion.Pair(pair: pairs[k], points: points, normals: normals, planeNormals: planeNormals, disparity: map, leftRectified: rectifiedLefts[k], rig: rig))
+            out.append(Fusion.Pair(pair: pairs[k], points: points, normals: normals, slopes: slopes, disparity: map, leftRectified: rectifiedLefts[k]))
         }
         return out
     }

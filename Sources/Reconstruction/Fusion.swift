@@ -61,20 +61,21 @@ public enum Fusion {
         public var disparity: DisparityMap
         public var leftRectified: Image<Float>
 
-        /// `planeNormals`: the normals of the points' disparity planes taken as planes in
-        /// space (`SurfaceEstimation`), sound however noisy the depth; kept as the ratio only
-        /// (a 4-byte float instead of a 16-byte vector per pixel: 120 MB less at 3 × 5 MP).
-        public init(pair: StereoPair, points: OrganizedPoints, normals: [SIMD3<Float>], planeNormals: [SIMD3<Float>],
-                    disparity: DisparityMap, leftRectified: Image<Float>, rig: Rig) {
+        /// `slopes`: the points' disparity-plane slopes (px per px along x and y,
+        /// `SurfaceEstimation`). In rectified views a pixel of the left image covers 1 − s
+        /// pixels of the right one along the baseline (s the slope that way; the other axis is
+        /// shared): the ratio of the cameras' scales of the surface — the ratio of n · (C − x)
+        /// for the two centres — at any focal length and size. 1 − s ≤ 0: the right camera
+        /// sees the surface from behind.
+        public init(pair: StereoPair, points: OrganizedPoints, normals: [SIMD3<Float>], slopes: [SIMD2<Float>],
+                    disparity: DisparityMap, leftRectified: Image<Float>) {
             self.pair = pair; self.points = points; self.normals = normals
             self.disparity = disparity; self.leftRectified = leftRectified
-            let eyes = (SIMD3<Float>(rig.cameras[pair.left].centre), SIMD3<Float>(rig.cameras[pair.right].centre))
-            foreshortening = zip(points.positions, planeNormals).map { x, n in
+            let horizontal = pair.rectification.isHorizontal
+            foreshortening = zip(points.positions, slopes).map { x, s in
                 guard !x.x.isNaN else { return .nan }
-                // Rectified pixels per unit area of the surface, up to a factor both cameras
-                // share (the point has one depth in both rectified frames): n · (eye − x).
-                let a = (n * (eyes.0 - x)).sum(), b = (n * (eyes.1 - x)).sum()
-                return a <= 0 || b <= 0 ? .infinity : max(a / b, b / a)
+                let scale = 1 - (horizontal ? s.x : s.y)
+                return scale <= 0 ? .infinity : max(scale, 1 / scale)
             }
         }
     }

@@ -44,17 +44,16 @@ public enum SurfaceEstimation {
     /// disparity plane, lose their position (NaN). Returns both normals and how many points
     /// were removed.
     public static func normals(_ points: inout OrganizedPoints, viewpoint: SIMD3<Double>, options: Options = Options())
-        -> (normals: [SIMD3<Float>], planeNormals: [SIMD3<Float>], removed: Int) {
+        -> (normals: [SIMD3<Float>], slopes: [SIMD2<Float>], removed: Int) {
         let w = points.width, h = points.height, r = options.halfWindow
         let eye = SIMD3<Float>(viewpoint)
         var normals = [SIMD3<Float>](repeating: .zero, count: w * h)
-        var planeNormals = [SIMD3<Float>](repeating: .zero, count: w * h)
+        var slopes = [SIMD2<Float>](repeating: .zero, count: w * h)
         var keep = [Bool](repeating: false, count: w * h)
         let disparity = points.disparity
-        let organized = points
         points.positions.withUnsafeBufferPointer { pp in
             normals.withUnsafeMutableBufferPointer { np in
-              planeNormals.withUnsafeMutableBufferPointer { pnp in
+              slopes.withUnsafeMutableBufferPointer { pnp in
                 keep.withUnsafeMutableBufferPointer { kp in
                     let p = UnsafeSendable(UnsafeMutablePointer(mutating: pp.baseAddress!)), n = UnsafeSendable(np.baseAddress!), k = UnsafeSendable(kp.baseAddress!)
                     let pn = UnsafeSendable(pnp.baseAddress!)
@@ -91,21 +90,13 @@ public enum SurfaceEstimation {
                                                 SIMD3(Double(sxz / count - m.x * m.z), Double(syz / count - m.y * m.z), Double(szz / count - m.z * m.z)))
                             guard let (normal, _) = smallestEigenpair(cov) else { continue }
                             var nf = SIMD3<Float>(normal)
-                            // The normal of the plane in space that the disparity plane is (its
-                            // points at the pixel and one pixel right and down): least squares
-                            // along disparity, where the noise is, so it stays sound where depth
-                            // noise exceeds the points' spacing (narrow baselines), where PCA's
-                            // turns at random. Judges how obliquely the cameras see the point.
-                            let d0 = Double(dc) + fit.a, u = Double(x), v = Double(y)
-                            guard let p0 = organized.point(u: u, v: v, disparity: d0),
-                                  let p1 = organized.point(u: u + 1, v: v, disparity: d0 + fit.b),
-                                  let p2 = organized.point(u: u, v: v + 1, disparity: d0 + fit.c) else { continue }
-                            let across = cross(p1 - p0, p2 - p0)
-                            let norm = (across * across).sum().squareRoot()
-                            guard norm > 0, norm.isFinite else { continue }
-                            var pf = SIMD3<Float>(across / norm)
-                            if (pf * (eye - c)).sum() < 0 { pf = -pf }
-                            pn.pointer![y * w + x] = pf
+                            // The disparity plane's slopes (px per px along x and y): least
+                            // squares along disparity, where the noise is, so they stay sound where
+                            // depth noise exceeds the points' spacing (narrow baselines), where
+                            // PCA's normal turns at random. They tell how differently the two
+                            // cameras foreshorten the surface (`Fusion.Pair`).
+                            guard fit.b.isFinite, fit.c.isFinite else { continue }
+                            pn.pointer![y * w + x] = SIMD2(Float(fit.b), Float(fit.c))
                             if (nf * (eye - c)).sum() < 0 { nf = -nf }
                             n.pointer![y * w + x] = nf
                             k.pointer![y * w + x] = true
@@ -119,7 +110,7 @@ public enum SurfaceEstimation {
         for i in 0..<(w * h) where !keep[i] && !points.positions[i].x.isNaN {
             points.positions[i] = SIMD3(repeating: .nan); points.disparity[i] = .nan; removed += 1
         }
-        return (normals, planeNormals, removed)
+        return (normals, slopes, removed)
     }
 
     /// Least-squares sums of a plane d = a + b·x + c·y over pixel offsets (x, y) from a point.

@@ -59,9 +59,9 @@ struct FusionTests {
                 let points = OrganizedPoints(pair: pair, disparity: map)
                 let n = SIMD3<Float>(planeNormal)
                 let normals = points.positions.map { $0.x.isNaN ? SIMD3<Float>.zero : n }
-                pairs.append(Fusion.Pair(pair: pair, points: points, normals: normals, planeNormals: normals, disparity: map,
+                pairs.append(Fusion.Pair(pair: pair, points: points, normals: normals, slopes: Self.slopes(map), disparity: map,
                                          leftRectified: Image(width: map.width, height: map.height, layout: .gray,
-                                                              pixels: [Float](repeating: 128, count: map.width * map.height)), rig: rig))
+                                                              pixels: [Float](repeating: 128, count: map.width * map.height))))
             }
             self.pairs = pairs
             bandPixels = band
@@ -72,6 +72,18 @@ struct FusionTests {
             colour = rig.cameras.map {
                 Image(width: $0.camera.imageWidth, height: $0.camera.imageHeight, layout: .gray,
                       pixels: [UInt8](repeating: 128, count: $0.camera.imageWidth * $0.camera.imageHeight))
+            }
+        }
+
+        /// The map's disparity slopes (px per px, central differences; zero where a
+        /// neighbour has none).
+        static func slopes(_ map: DisparityMap) -> [SIMD2<Float>] {
+            let w = map.width, h = map.height, d = map.disparity
+            return (0..<(w * h)).map { i in
+                let x = i % w, y = i / w
+                guard x > 0, x < w - 1, y > 0, y < h - 1 else { return .zero }
+                let sx = (d[i + 1] - d[i - 1]) / 2, sy = (d[i + w] - d[i - w]) / 2
+                return SIMD2(sx.isNaN ? 0 : sx, sy.isNaN ? 0 : sy)
             }
         }
 
