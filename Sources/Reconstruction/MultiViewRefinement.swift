@@ -38,7 +38,9 @@ public enum MultiViewRefinement {
         let third = other.right
         guard third != pair.left, third != pair.right else { return Counts() }
         let w = points.width, h = points.height, ow = otherDisparity.width, oh = otherDisparity.height
-        let cams = [rig.cameras[pair.left], rig.cameras[pair.right], rig.cameras[third]]
+        // The three views' cameras and poses, unpacked once (no reference counting per pixel).
+        let views = [rig.cameras[pair.left], rig.cameras[pair.right], rig.cameras[third]].map { View(camera: $0.camera, camFromWorld: $0.camFromWorld) }
+        let (v0, v1, v2) = (views[0], views[1], views[2])
         // Per pixel: the refined point (NaN: none), and the other pair's pixel (−1: none);
         // `agreed` false where the views disagreed.
         var refined = [SIMD3<Float>](repeating: SIMD3(repeating: .nan), count: w * h)
@@ -56,13 +58,17 @@ public enum MultiViewRefinement {
                         let o = UnsafeSendable(op.baseAddress!), a = UnsafeSendable(ap.baseAddress!)
                         Parallel.perform(iterations: h) { y in
                             for x in 0..<w {
+                                // Each view as its original pixel (for the reprojection errors) and
+                                // its ray's normalized coordinates, exact from the rectified pixel.
                                 let disparity = Double(d.pointer![y * w + x])
+                                let ql = SIMD2(Double(x), Double(y)), qr = SIMD2(Double(x) - disparity, Double(y))
                                 guard !disparity.isNaN,
-                                      let pl = pair.originalPixel(rectified: SIMD2(Double(x), Double(y)), camera: 1),
-                                      let pr = pair.originalPixel(rectified: SIMD2(Double(x) - disparity, Double(y)), camera: 2),
-                                      let rb = other.rectifiedPixel(original: sharedIsRight ? pr : pl, camera: 1, rig: rig),
+                                      let pl = pair.originalPixel(rectified: ql, camera: 1), let nl = pair.normalized(rectified: ql, camera: 1),
+                                      let pr = pair.originalPixel(rectified: qr, camera: 2), let nr = pair.normalized(rectified: qr, camera: 2),
+                                      let rb = other.rectifiedPixel(normalized: sharedIsRight ? nr : nl, camera: 1),
                                       let db = bilinear(otherDisparity.disparity, width: ow, height: oh, at: rb),
-                                      let pk = other.originalPixel(rectified: SIMD2(rb.x - db, rb.y), camera: 2)
+                                      case let qk = SIMD2(rb.x - db, rb.y),
+                                      let pk = other.originalPixel(rectified: qk, camera: 2), let nk = other.normalized(rectified: qk, camera: 2)
                                 else { continue }
                                 // The other grid's nearest pixel: this point's duplicate. (All four
                                 // of its cell's pixels left no gaps where the grids' scales differ,
@@ -74,12 +80,13 @@ public enum MultiViewRefinement {
                                 // third view: a least-squares point shares a mismatch among the
                                 // three views (a 3 px error in one pair showed as ≤ 1 px in each).
                                 let own = SIMD3<Double>(positions[y * w + x])
-                                guard !own.x.isNaN, let transfer = cams[2].camera.project(own, camFromWorld: cams[2].camFromWorld),
+                                guard !own.x.isNaN, let transfer = v2.camera.project(own, camFromWorld: v2.camFromWorld),
                                       ((transfer - pk) * (transfer - pk)).sum() <= tolerance * tolerance,
-                                      let x3 = linear(cams, [pl, pr, pk]) else { continue }
+                                      let x3 = linear((v0, nl), (v1, nr), (v2, nk)) else { continue }
                                 var worst = 0.0, sum = 0.0
-                                for (camera, pixel) in zip(cams, [pl, pr, pk]) {
-                                    guard let p = camera.camera.project(x3, camFromWorld: camera.camFromWorld) else { worst = .infinity; break }
+                                for k in 0..<3 {
+                                    let (view, pixel) = k == 0 ? (v0, pl) : k == 1 ? (v1, pr) : (v2, pk)
+                                    guard let p = view.camera.project(x3, camFromWorld: view.camFromWorld) else { worst = .infinity; break }
                                     let e2 = ((p - pixel) * (p - pixel)).sum()
                                     worst = max(worst, e2.squareRoot()); sum += e2
                                 }
@@ -118,41 +125,58 @@ public enum MultiViewRefinement {
         return Double(Bilinear.mix(a, b, c, e, fx: fx, fy: fy))
     }
 
+    /// A camera as `linear` uses it: its model and pose, without its name.
+    struct View {
+        let camera: PinholeCamera
+        let camFromWorld: RigidTransform
+    }
+
     /// Linear triangulation from N views given as original (distorted) pixels: each view's
     /// two DLT rows (H&Z §12.2) on undistorted normalized coordinates, scaled by the focal
     /// length, solved for X with w = 1 by least squares, then once more with each view's
     /// rows divided by its depth — so the residual approximates the reprojection error.
     /// Nil if a pixel cannot be undistorted or the rays do not fix a point.
     public static func linear(_ cameras: [RigCamera], _ pixels: [SIMD2<Double>]) -> SIMD3<Double>? {
-        var rows: [(SIMD3<Double>, Double)] = []
-        rows.reserveCapacity(2 * cameras.count)
-        var weights = [Double](repeating: 1, count: cameras.count)
+        var views: [(View, SIMD2<Double>)] = []
+        for (camera, pixel) in zip(cameras, pixels) {
+            guard let n = camera.camera.unproject(pixel: pixel) else { return nil }
+            views.append((View(camera: camera.camera, camFromWorld: camera.camFromWorld), n))
+        }
+        return solve(views: views.count) { views[$0] }
+    }
+
+    /// The same from three views given as undistorted normalized coordinates, without a
+    /// heap allocation (it runs once per pixel).
+    static func linear(_ a: (View, SIMD2<Double>), _ b: (View, SIMD2<Double>), _ c: (View, SIMD2<Double>)) -> SIMD3<Double>? {
+        solve(views: 3) { $0 == 0 ? a : $0 == 1 ? b : c }
+    }
+
+    /// `linear`'s two least-squares passes over `views` views, view k given by `view(k)`.
+    @inline(__always)
+    static func solve(views: Int, _ view: (Int) -> (View, SIMD2<Double>)) -> SIMD3<Double>? {
         var x = SIMD3<Double>.zero
         for pass in 0..<2 {
-            rows.removeAll(keepingCapacity: true)
-            for (k, (camera, pixel)) in zip(cameras, pixels).enumerated() {
-                guard let n = camera.camera.unproject(pixel: pixel) else { return nil }
-                let r = camera.camFromWorld.rotation.matrix, t = camera.camFromWorld.translation
-                let f = camera.camera.intrinsics.fx * weights[k]
-                rows.append(((n.x * r.row2 - r.row0) * f, (n.x * t.z - t.x) * f))
-                rows.append(((n.y * r.row2 - r.row1) * f, (n.y * t.z - t.y) * f))
-            }
-            // Normal equations (AᵀA) X = −Aᵀb.
+            // Normal equations (AᵀA) X = −Aᵀb of each view's two rows.
             var m = Matrix3x3.zero
             var rhs = SIMD3<Double>.zero
-            for (a, b) in rows {
+            func add(_ a: SIMD3<Double>, _ b: Double) {
                 m.row0 += a.x * a; m.row1 += a.y * a; m.row2 += a.z * a
                 rhs -= b * a
             }
+            for k in 0..<views {
+                let (camera, n) = view(k)
+                let r = camera.camFromWorld.rotation.matrix, t = camera.camFromWorld.translation
+                var f = camera.camera.intrinsics.fx
+                if pass == 1 {
+                    let depth = dot(r.row2, x) + t.z
+                    guard depth > 0 else { return nil }
+                    f /= depth
+                }
+                add((n.x * r.row2 - r.row0) * f, (n.x * t.z - t.x) * f)
+                add((n.y * r.row2 - r.row1) * f, (n.y * t.z - t.y) * f)
+            }
             guard let inverse = m.inverse, case let solved = inverse * rhs, solved.x.isFinite else { return nil }
             x = solved
-            if pass == 0 {
-                for (k, camera) in cameras.enumerated() {
-                    let depth = dot(camera.camFromWorld.rotation.matrix.row2, x) + camera.camFromWorld.translation.z
-                    guard depth > 0 else { return nil }
-                    weights[k] = 1 / depth
-                }
-            }
         }
         return x
     }

@@ -65,12 +65,31 @@ public struct StereoPair: Sendable {
     /// Where a pixel of the original image of camera k (1 = left, 2 = right) lands in
     /// its rectified image; nil where the distortion cannot be inverted.
     public func rectifiedPixel(original p: SIMD2<Double>, camera k: Int, rig: Rig) -> SIMD2<Double>? {
-        let camera = rig.cameras[k == 1 ? left : right].camera
-        guard let n = camera.unproject(pixel: p) else { return nil }
+        guard let n = rig.cameras[k == 1 ? left : right].camera.unproject(pixel: p) else { return nil }
+        return rectifiedPixel(normalized: n, camera: k)
+    }
+
+    /// Where the ray of camera k (1 = left, 2 = right) with undistorted normalized
+    /// coordinates `n` (x/z, y/z in that camera's frame) lands in its rectified image; nil
+    /// behind the rectified camera.
+    public func rectifiedPixel(normalized n: SIMD2<Double>, camera k: Int) -> SIMD2<Double>? {
         let r = (k == 1 ? rectification.rectified1FromCam1 : rectification.rectified2FromCam2).matrix * SIMD3(n.x, n.y, 1)
         guard r.z > 0 else { return nil }
         let c = k == 1 ? rectification.principal1 : rectification.principal2
         return SIMD2(r.x, r.y) / r.z * rectification.focal + c
+    }
+
+    /// The undistorted normalized coordinates (x/z, y/z in camera k's own frame) of the ray
+    /// through pixel `p` of rectified image k: exact, where going through the original pixel
+    /// would need the distortion inverted (an iteration). Nil for rays behind camera k.
+    public func normalized(rectified p: SIMD2<Double>, camera k: Int) -> SIMD2<Double>? {
+        let c = k == 1 ? rectification.principal1 : rectification.principal2
+        let rect = SIMD3((p.x - c.x) / rectification.focal, (p.y - c.y) / rectification.focal, 1)
+        // Rᵀ · ray: the rotation's rows weighted by the ray's components.
+        let r = (k == 1 ? rectification.rectified1FromCam1 : rectification.rectified2FromCam2).matrix
+        let ray = rect.x * r.row0 + rect.y * r.row1 + rect.z * r.row2
+        guard ray.z > 0 else { return nil }
+        return SIMD2(ray.x, ray.y) / ray.z
     }
 }
 
