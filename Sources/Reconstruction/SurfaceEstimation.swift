@@ -50,7 +50,8 @@ public enum SurfaceEstimation {
         var normals = [SIMD3<Float>](repeating: .zero, count: w * h)
         var slopes = [SIMD2<Float>](repeating: .zero, count: w * h)
         var keep = [Bool](repeating: false, count: w * h)
-        let disparity = points.disparity
+        points.disparity.withUnsafeBufferPointer { dp in
+        let disparity = UnsafeSendable(UnsafeMutablePointer(mutating: dp.baseAddress!))
         points.positions.withUnsafeBufferPointer { pp in
             normals.withUnsafeMutableBufferPointer { np in
               slopes.withUnsafeMutableBufferPointer { pnp in
@@ -59,7 +60,7 @@ public enum SurfaceEstimation {
                     let pn = UnsafeSendable(pnp.baseAddress!)
                     Parallel.perform(iterations: h) { y in
                         for x in 0..<w {
-                            let c = p.pointer![y * w + x], dc = disparity[y * w + x]
+                            let c = p.pointer![y * w + x], dc = disparity.pointer![y * w + x]
                             guard !c.x.isNaN, !dc.isNaN else { continue }
                             // Moments relative to the centre point (Float is enough there), and
                             // of the disparity plane d − dc = a + b·dx + c·dy.
@@ -68,7 +69,7 @@ public enum SurfaceEstimation {
                             var plane = PlaneSums()
                             for yy in max(0, y - r)...min(h - 1, y + r) {
                                 for xx in max(0, x - r)...min(w - 1, x + r) {
-                                    let q = p.pointer![yy * w + xx], dq = disparity[yy * w + xx]
+                                    let q = p.pointer![yy * w + xx], dq = disparity.pointer![yy * w + xx]
                                     guard !q.x.isNaN, !dq.isNaN else { continue }
                                     let step = Float(max(abs(xx - x), abs(yy - y), 1))
                                     guard abs(dq - dc) <= options.disparityStep * step else { continue }
@@ -106,6 +107,7 @@ public enum SurfaceEstimation {
               }
             }
         }
+        }
         var removed = 0
         for i in 0..<(w * h) where !keep[i] && !points.positions[i].x.isNaN {
             points.positions[i] = SIMD3(repeating: .nan); points.disparity[i] = .nan; removed += 1
@@ -114,12 +116,14 @@ public enum SurfaceEstimation {
     }
 
     /// Least-squares sums of a plane d = a + b·x + c·y over pixel offsets (x, y) from a point.
+    /// Float: the offsets are whole pixels within the window and the disparities differences
+    /// from the point's (a few px), so the sums are exact or nearly; the fit is in Double.
     struct PlaneSums {
-        var n: Double = 0, sx: Double = 0, sy: Double = 0, sd: Double = 0
-        var sxx: Double = 0, sxy: Double = 0, syy: Double = 0, sxd: Double = 0, syd: Double = 0, sdd: Double = 0
+        var n: Float = 0, sx: Float = 0, sy: Float = 0, sd: Float = 0
+        var sxx: Float = 0, sxy: Float = 0, syy: Float = 0, sxd: Float = 0, syd: Float = 0, sdd: Float = 0
 
+        @inline(__always)
         mutating func add(_ x: Float, _ y: Float, _ d: Float) {
-            let x = Double(x), y = Double(y), d = Double(d)
             n += 1; sx += x; sy += y; sd += d
             sxx += x * x; sxy += x * y; syy += y * y; sxd += x * d; syd += y * d; sdd += d * d
         }
@@ -128,6 +132,8 @@ public enum SurfaceEstimation {
         /// which has d = 0 — and the RMS residual of the fit (px of disparity); nil when the
         /// offsets are collinear.
         func fit() -> (a: Double, b: Double, c: Double, offset: Float, rms: Float)? {
+            let n = Double(n), sx = Double(sx), sy = Double(sy), sd = Double(sd), sxx = Double(sxx), sxy = Double(sxy)
+            let syy = Double(syy), sxd = Double(sxd), syd = Double(syd), sdd = Double(sdd)
             // Normal equations [n sx sy; sx sxx sxy; sy sxy syy]·(a b c) = (sd sxd syd), by
             // the cofactors of the symmetric matrix (Cramer's rule).
             let c00 = sxx * syy - sxy * sxy, c01 = sxy * sy - sx * syy, c02 = sx * sxy - sxx * sy
