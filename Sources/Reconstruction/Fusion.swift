@@ -182,25 +182,30 @@ public enum Fusion {
                       workingRange: ClosedRange<Double>) -> (PointCloud, Double?) {
         let surround = rig.surroundsSubject
         var cloud = PointCloud(), footprints: [Double] = []
+        cloud.reserve(pairs.reduce(0) { $0 + $1.points.positions.count { !$0.x.isNaN } })
         for (k, fused) in pairs.enumerated() {
-            let pair = fused.pair, points = fused.points
-            var part = PointCloud()
+            let pair = fused.pair, points = fused.points, image = colour[pair.left]
+            let origin = SIMD3<Float>(rig.cameras[surround ? pair.left : 0].centre)
+            let near = Float(workingRange.lowerBound), far = Float(workingRange.upperBound)
+            let first = cloud.count
+            var inPart = 0
             for i in points.positions.indices where !points.positions[i].x.isNaN {
-                part.positions.append(points.positions[i])
-                part.normals.append(fused.normals[i])
-                part.views.append(points.views[i])
-                part.colors.append(nearestColour(colour[pair.left], at: pair.leftMap.source[i]))
+                let x = points.positions[i]
+                inPart += 1
+                let range = ((x - origin) * (x - origin)).sum().squareRoot()
+                guard range >= near, range <= far else { continue }
+                cloud.positions.append(x)
+                cloud.normals.append(fused.normals[i])
+                cloud.views.append(points.views[i])
+                cloud.colors.append(nearestColour(image, at: pair.leftMap.source[i]))
             }
             // The points' spacing on the surface: a rectified pixel at the point's distance.
-            let step = max(1, part.count / 500)
-            for i in stride(from: 0, to: part.count, by: step) {
-                footprints.append(length(SIMD3<Double>(part.positions[i]) - rig.cameras[pair.left].centre) / pair.rectification.focal)
+            let kept = cloud.count - first, step = max(1, kept / 500)
+            for i in stride(from: first, to: cloud.count, by: step) {
+                footprints.append(length(SIMD3<Double>(cloud.positions[i]) - rig.cameras[pair.left].centre) / pair.rectification.focal)
             }
-            let inPart = part.count
-            part = part.within(workingRange, of: rig.cameras[surround ? pair.left : 0].centre)
-            counts[k].outsideWorkingRange = inPart - part.count
-            counts[k].points = part.count
-            cloud.append(part)
+            counts[k].outsideWorkingRange = inPart - kept
+            counts[k].points = kept
         }
         footprints.sort()
         return (cloud, footprints.isEmpty ? nil : footprints[footprints.count / 2])

@@ -15,6 +15,11 @@ public struct PointCloud: Sendable {
     public var count: Int { positions.count }
     public var isEmpty: Bool { positions.isEmpty }
 
+    /// Room for `capacity` points in all, so that appending them does not copy.
+    public mutating func reserve(_ capacity: Int) {
+        positions.reserveCapacity(capacity); normals.reserveCapacity(capacity); colors.reserveCapacity(capacity); views.reserveCapacity(capacity)
+    }
+
     public mutating func append(_ other: PointCloud) {
         positions += other.positions; normals += other.normals; colors += other.colors; views += other.views
     }
