@@ -97,8 +97,8 @@ public struct MeshComparison: Sendable {
         let distances = before.signedDistances(to: registered.vertices)
         var changes: [RegionChange] = []
         for (k, r) in regions.enumerated() {
-            let base = try BaseSurface.fit(points: r.surroundingPoints,
-                                           normals: r.surroundingNormals, model: model)
+            let base = try BaseSurface.fit(points: r.surroundingPoints, normals: r.surroundingNormals,
+                                           distances: r.surroundingDistances, model: model)
             // The same loop on the second mesh: its landmarks moved onto the registered surface.
             let moved = loops[k].loop.map { Landmarks.Landmark(name: $0.name, nearest: $0.point, on: registered) }
             let r2 = try registered.region(loop: moved, band: band)

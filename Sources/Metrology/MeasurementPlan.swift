@@ -186,8 +186,8 @@ extension MeasurementPlan {
                 let r = try region(loop, band: band, in: item)
                 let base: BaseSurface
                 do {
-                    base = try BaseSurface.fit(points: r.surroundingPoints,
-                                               normals: r.surroundingNormals, model: model)
+                    base = try BaseSurface.fit(points: r.surroundingPoints, normals: r.surroundingNormals,
+                                               distances: r.surroundingDistances, model: model)
                 } catch let e as RegionError { throw PlanError(file: file, problem: "measurement '\(item.name.excerpt())': \(e.problem)") }
                 let v = r.volume(against: base)
                 return MeasuredValue(name: item.name, value: v.volume, unit: "mm³",

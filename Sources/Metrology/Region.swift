@@ -25,6 +25,8 @@ public struct SurfaceRegion: Sendable {
     /// which a base surface is fitted to.
     public var surroundingPoints: [SIMD3<Double>]
     public var surroundingNormals: [SIMD3<Double>]
+    /// Each surrounding point's distance (mm) from the loop (its nearest traced point).
+    public var surroundingDistances: [Double]
     /// Area of the region (mm²).
     public var area: Double
     /// Length of the boundary loop (mm).
@@ -230,16 +232,14 @@ extension TriangleMesh {
         let cell = max(band, 1e-3)
         var grid: [SIMD3<Int32>: [Int]] = [:]
         for (k, p) in points.enumerated() { grid[SIMD3<Int32>((p / cell).rounded(.down)), default: []].append(k) }
-        var surrounding: [Int32] = []
+        var surrounding: [Int32] = [], distances: [Double] = []
         for v in 0..<Int32(measuredVertices) where !border[Int(v)] && side(v) == .outside {
             let x = vertices[Int(v)], c = SIMD3<Int32>((x / cell).rounded(.down))
-            var near = false
-            search: for dz in -1...1 { for dy in -1...1 { for dx in -1...1 {
-                for k in grid[c &+ SIMD3(Int32(dx), Int32(dy), Int32(dz))] ?? [] where length(points[k] - x) <= band {
-                    near = true; break search
-                }
+            var nearest = Double.infinity
+            for dz in -1...1 { for dy in -1...1 { for dx in -1...1 {
+                for k in grid[c &+ SIMD3(Int32(dx), Int32(dy), Int32(dz))] ?? [] { nearest = min(nearest, length(points[k] - x)) }
             } } }
-            if near { surrounding.append(v) }
+            if nearest <= band { surrounding.append(v); distances.append(nearest) }
         }
         var normalSum = [SIMD3<Double>](repeating: .zero, count: vertices.count)
         var wanted = [Bool](repeating: false, count: vertices.count)
@@ -250,7 +250,7 @@ extension TriangleMesh {
         }
         return SurfaceRegion(boundary: points, pieces: pieces,
                              surroundingPoints: surrounding.map { vertices[Int($0)] },
-                             surroundingNormals: surrounding.map { normalize(normalSum[Int($0)]) },
+                             surroundingNormals: surrounding.map { normalize(normalSum[Int($0)]) }, surroundingDistances: distances,
                              area: area, perimeter: perimeter, approximatedFaces: approximated, holesFilled: 0, holeArea: 0)
     }
 

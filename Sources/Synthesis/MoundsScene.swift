@@ -75,6 +75,16 @@ public struct MoundsScene: SceneSurface {
         }
         return (h, dt, dy)
     }
+
+    /// The skin's height above the base cylinder at (θ, y) (mm), and its point there in the
+    /// subject frame (mm): (ρ sin θ, y, −ρ cos θ), ρ = R + h.
+    public func skinHeight(theta: Double, y: Double) -> Double { height(theta: theta, y: y).h }
+
+    public func skinPoint(theta: Double, y: Double) -> SIMD3<Double> {
+        let rho = radius + skinHeight(theta: theta, y: y)
+        return SIMD3(rho * sin(theta), y, -rho * cos(theta))
+    }
+
     func g(_ p: SIMD3<Double>) -> Double {
         let rho = (p.x * p.x + p.z * p.z).squareRoot()
         let theta = atan2(p.x, -p.z)

@@ -136,10 +136,10 @@ public struct SyntheticRig: Sendable {
 }
 
 /// SplitMix64: small, fast, seeded and the same on every platform.
-struct SplitMix: RandomNumberGenerator, Sendable {
+public struct SplitMix: RandomNumberGenerator, Sendable {
     var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -147,11 +147,11 @@ struct SplitMix: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
     /// Uniform in [a, b), from the top 53 bits.
-    mutating func uniform(_ a: Double, _ b: Double) -> Double {
+    public mutating func uniform(_ a: Double, _ b: Double) -> Double {
         a + (b - a) * Double(next() >> 11) * 0x1p-53
     }
     /// A standard normal sample (Box–Muller).
-    mutating func gaussian() -> Double {
+    public mutating func gaussian() -> Double {
         let u1 = max(Double(next() >> 11) * 0x1p-53, 1e-300), u2 = Double(next() >> 11) * 0x1p-53
         return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
     }

@@ -17,24 +17,13 @@ import Testing
 struct MetrologyAccuracyTests {
     static let figures = ProcessInfo.processInfo.environment["TRINOCULAR_FIGURES"] != nil
 
-    /// A point of the mounds surface at (θ, y) in the subject frame.
-    static func surfacePoint(_ scene: MoundsScene, theta: Double, y: Double) -> SIMD3<Double> {
-        var h = 0.0
-        for m in scene.mounds {
-            let u = scene.radius * (theta - m.theta), v = y - m.y
-            h += m.amplitude * exp(-(u * u + v * v) / (2 * m.sigma * m.sigma))
-        }
-        let rho = scene.radius + h
-        return SIMD3(rho * sin(theta), y, -rho * cos(theta))
-    }
-
     /// Landmarks (subject frame → world) and the plan: a loop of 12 round each mound's
     /// footprint — 100 mm (4σ) from its centre, but 72 mm on the side facing the other mound
     /// (half-way) — a helix above the mounds, a vertical profile over the right mound.
     static func landmarksAndPlan(_ scene: MoundsScene, world: RigidTransform) -> (landmarks: String, plan: String) {
         var entries: [String] = [], items: [String] = []
         func add(_ name: String, _ theta: Double, _ y: Double) {
-            let p = world.apply(surfacePoint(scene, theta: theta, y: y))
+            let p = world.apply(scene.skinPoint(theta: theta, y: y))
             entries.append("{\"name\": \"\(name)\", \"point\": [\(p.x), \(p.y), \(p.z)]}")
         }
         for m in scene.mounds {
@@ -92,9 +81,9 @@ struct MetrologyAccuracyTests {
             // The true profile: ρ(y) = R + h(θ, y) in the plane through the axis at the mound's θ.
             var profileTruth = 0.0
             let right = scene.mounds[0], steps = 20_000
-            var previous = Self.surfacePoint(scene, theta: right.theta, y: -60)
+            var previous = scene.skinPoint(theta: right.theta, y: -60)
             for k in 1...steps {
-                let p = Self.surfacePoint(scene, theta: right.theta, y: -60 + 160 * Double(k) / Double(steps))
+                let p = scene.skinPoint(theta: right.theta, y: -60 + 160 * Double(k) / Double(steps))
                 profileTruth += length(p - previous); previous = p
             }
             let profile = try value("profile")

@@ -45,8 +45,8 @@ import Testing
         let plane = Self.heightField(half: 80, step: 0.8, tilted)
         let r1 = try plane.region(loop: Self.loop(plane, circle, z: tilted))
         for model in BaseSurface.Model.allCases {
-            let base = try BaseSurface.fit(points: r1.surroundingPoints,
-                                           normals: r1.surroundingNormals, model: model)
+            let base = try BaseSurface.fit(points: r1.surroundingPoints, normals: r1.surroundingNormals,
+                                           distances: r1.surroundingDistances, model: model)
             let v = r1.volume(against: base).volume
             // The grid's linear facets lose a little of the curved bump (0.8 mm spacing).
             #expect(abs(v - expected) < 0.003 * expected, "\(model): \(v) vs \(expected)")
@@ -57,14 +57,14 @@ import Testing
         let sphere: (Double, Double) -> Double = { x, y in (radius * radius - x * x - y * y).squareRoot() - radius + bump(x, y) }
         let cap = Self.heightField(half: 80, step: 0.8, sphere)
         let r2 = try cap.region(loop: Self.loop(cap, circle, z: sphere))
-        let base = try BaseSurface.fit(points: r2.surroundingPoints,
-                                       normals: r2.surroundingNormals, model: .quadric)
+        let base = try BaseSurface.fit(points: r2.surroundingPoints, normals: r2.surroundingNormals,
+                                       distances: r2.surroundingDistances, model: .quadric)
         let v = r2.volume(against: base).volume
         // The bump stands along z, not along the sphere's normal: on a 200 mm sphere the
         // volume between them differs from 2πσ²A by less than 1 %.
         #expect(abs(v - expected) < 0.01 * expected, "sphere: \(v) vs \(expected)")
-        let flat = try BaseSurface.fit(points: r2.surroundingPoints,
-                                       normals: r2.surroundingNormals, model: .plane)
+        let flat = try BaseSurface.fit(points: r2.surroundingPoints, normals: r2.surroundingNormals,
+                                       distances: r2.surroundingDistances, model: .plane)
         #expect(r2.volume(against: flat).volume > 1.5 * expected, "a plane across a sphere's cap over-counts")
     }
 }
