@@ -62,8 +62,9 @@ public struct BaseSurface: Sendable {
         return origin + scale * u
     }
 
-    /// Fits the base to `points` (mm) with unit `normals` facing the skin's outside, weighted
-    /// by their `distances` (mm) from the region's loop when given (see the type's notes).
+    /// Fits the base to `points` (mm) with unit `normals` facing the skin's outside. With
+    /// their `distances` (mm) from the region's loop, toward the chest wall (see the type's
+    /// notes); without, every point weighs the same and the robust cut is symmetric.
     /// - Throws: `RegionError` when there are too few points or they fix no surface.
     public static func fit(points: [SIMD3<Double>], normals: [SIMD3<Double>], distances: [Double]? = nil, model: Model) throws -> BaseSurface {
         let unknowns = model == .quadric ? 10 : 4
@@ -121,7 +122,7 @@ public struct BaseSurface: Sendable {
             let sigma = max(1.4826 * sorted[sorted.count / 2], 0.01)
             var total = 0.0, kept = 0
             for (k, r) in residuals.enumerated() {
-                let t = r / ((r > 0 ? 2.5 : 4.685) * sigma)
+                let t = r / ((r > 0 && distances != nil ? 2.5 : 4.685) * sigma)
                 weights[k] = abs(t) < 1 ? (1 - t * t) * (1 - t * t) * prior[k] : 0
                 if weights[k] > 0 { total += r * r; kept += 1 }
             }
@@ -161,5 +162,35 @@ extension SurfaceRegion {
             }
         }
         return (six / 6, baseArea)
+    }
+}
+
+/// A region's volume against its chest-wall base, with the standard uncertainty (mm³) of
+/// each source: the calibration's scale, the surface's error over the region, the base's
+/// own (how much the volume moves against a plain robust fit of the same model to the same
+/// band, every point weighing the same: small where the band is chest wall, large where a
+/// breast's tail or a neighbour stands in it), and the unseen, membrane-filled area.
+public struct RegionVolume: Sendable {
+    public var volume: Double
+    public var base: BaseSurface
+    /// Standard uncertainties (mm³): surface error × area, the base's spread, the unseen area
+    /// (its area × the region's mean height V/A over √3: a membrane anywhere between the base
+    /// and that height), and the combination with the calibration's scale (3 × s × V).
+    public var surfaceTerm: Double
+    public var baseTerm: Double
+    public var unseenTerm: Double
+    public var uncertainty: Double
+
+    /// - Throws: `RegionError` when the skin round the region fixes no base.
+    public init(_ region: SurfaceRegion, model: BaseSurface.Model, errors: ErrorModel) throws {
+        base = try BaseSurface.fit(points: region.surroundingPoints, normals: region.surroundingNormals,
+                                   distances: region.surroundingDistances, model: model)
+        volume = region.volume(against: base).volume
+        let even = try BaseSurface.fit(points: region.surroundingPoints, normals: region.surroundingNormals, model: model)
+        baseTerm = abs(volume - region.volume(against: even).volume)
+        surfaceTerm = region.area * errors.surfaceNoise
+        let meanHeight = region.area > 0 ? abs(volume) / region.area : 0
+        unseenTerm = region.holeArea * meanHeight / 3.0.squareRoot()
+        uncertainty = errors.combine(volume, power: 3, [surfaceTerm, baseTerm, unseenTerm])
     }
 }

@@ -95,8 +95,6 @@ public struct MeasuredValue: Sendable {
     public var path: [SIMD3<Double>]
     /// For contours: whether the curve closes.
     public var closed: Bool?
-    /// For volumes: the region's area and the part of it filled over holes (mm²).
-    var regionArea: (Double, Double)? = nil
     /// Estimated standard error (same unit as `value`) and how it was estimated.
     public var uncertainty: Double = 0
     public var uncertaintyMethod: String = ""
@@ -169,9 +167,7 @@ extension MeasurementPlan {
                 value.uncertainty = errors.combine(v, power: 2, [perimeter * sn])
                 value.uncertaintyMethod = "the boundary moved by the surface error (\(sn) mm) along its length, \(errors.scaleNote)"
             case .volume:
-                let (area, holes) = value.regionArea ?? (0, 0)
-                value.uncertainty = errors.combine(v, power: 3, [area * sn, holes * 1.0])
-                value.uncertaintyMethod = "the surface shifted by its error (\(sn) mm) over the region's area; unseen (membrane-filled) area × 1 mm; \(errors.scaleNote)"
+                break  // measured with its uncertainty (`RegionVolume`)
             }
             return value
         }
@@ -184,15 +180,16 @@ extension MeasurementPlan {
                                      path: r.boundary + [r.boundary[0]], closed: true)
             case let .volume(loop, model, band):
                 let r = try region(loop, band: band, in: item)
-                let base: BaseSurface
-                do {
-                    base = try BaseSurface.fit(points: r.surroundingPoints, normals: r.surroundingNormals,
-                                               distances: r.surroundingDistances, model: model)
-                } catch let e as RegionError { throw PlanError(file: file, problem: "measurement '\(item.name.excerpt())': \(e.problem)") }
-                let v = r.volume(against: base)
-                return MeasuredValue(name: item.name, value: v.volume, unit: "mm³",
-                                     method: "between the region and a \(model.rawValue) base fitted to \(base.points) vertices within \(Self.number(band)) mm outside the loop (RMS \(Self.number(base.rms, 3)) mm)" + (r.holesFilled > 0 ? "; \(r.holesFilled) hole(s) inside, \(Self.number(r.holeArea, 0)) mm², spanned by membranes" : ""),
-                                     path: r.boundary + [r.boundary[0]], closed: true, regionArea: (r.area, r.holeArea))
+                let measured: RegionVolume
+                do { measured = try RegionVolume(r, model: model, errors: errors) }
+                catch let e as RegionError { throw PlanError(file: file, problem: "measurement '\(item.name.excerpt())': \(e.problem)") }
+                let base = measured.base
+                var value = MeasuredValue(name: item.name, value: measured.volume, unit: "mm³",
+                                          method: "between the region and a \(model.rawValue) base fitted to \(base.points) vertices within \(Self.number(band)) mm outside the loop, weighted by their distance from it (RMS \(Self.number(base.rms, 3)) mm)" + (r.holesFilled > 0 ? "; \(r.holesFilled) hole(s) inside, \(Self.number(r.holeArea, 0)) mm², spanned by membranes" : ""),
+                                          path: r.boundary + [r.boundary[0]], closed: true)
+                value.uncertainty = measured.uncertainty
+                value.uncertaintyMethod = "the surface shifted by its error (\(errors.surfaceNoise) mm) over the region's area (\(Self.number(measured.surfaceTerm, 0)) mm³); the base's spread between distance-weighted and even weights (\(Self.number(measured.baseTerm, 0)) mm³); unseen (membrane-filled) area × mean height / √3 (\(Self.number(measured.unseenTerm, 0)) mm³); \(errors.scaleNote)"
+                return value
             case let .distance(from, to):
                 let a = try landmark(from, in: item), b = try landmark(to, in: item)
                 return MeasuredValue(name: item.name, value: length(b.point - a.point), unit: "mm", method: "straight line between the landmarks", path: [a.point, b.point], closed: nil)
