@@ -32,10 +32,15 @@ public struct Landmarks: Sendable {
     }
 
     public var landmarks: [Landmark]
+    /// Landmarks the file gives but this mesh could not take (with `keepingUnplaced`): each
+    /// name and why — over a hole, off the mesh, a pick whose ray misses it.
+    public var unplaced: [(name: String, reason: String)] = []
 
-    /// The landmark called `name`. - Throws: `LandmarkError` listing the names there are.
+    /// The landmark called `name`. - Throws: `LandmarkError` saying why it was not placed,
+    /// or listing the names there are.
     public func named(_ name: String, file: String) throws -> Landmark {
         guard let l = landmarks.first(where: { $0.name == name }) else {
+            if let missing = unplaced.first(where: { $0.name == name }) { throw LandmarkError(file: file, problem: missing.reason) }
             throw LandmarkError(file: file, problem: "no landmark named '\(name.excerpt())' (there are: \(Landmarks.list(landmarks.map(\.name))))")
         }
         return l
@@ -45,14 +50,17 @@ public struct Landmarks: Sendable {
     public static let maximumSnapDistance = 3.0
 
     /// Reads and places the landmarks of `data` (from `file`) on `mesh`; `rig` is needed
-    /// for camera picks.
+    /// for camera picks. With `keepingUnplaced`, a landmark this mesh cannot take (more than
+    /// `maximumSnapDistance` off it, or picked where the ray misses it) goes to `unplaced`
+    /// instead of failing the file: in a study, measurements that need it are then missing,
+    /// not the whole capture.
     /// - Throws: `LandmarkError` naming the file, the landmark and the problem.
     /// Names for an error message: the first ten, each cut to a short excerpt.
     static func list(_ names: [String]) -> String {
         names.prefix(10).map { $0.excerpt(24) }.joined(separator: ", ") + (names.count > 10 ? ", … (\(names.count) in all)" : "")
     }
 
-    public init(json data: Data, file: String, mesh: TriangleMesh, rig: Rig?) throws {
+    public init(json data: Data, file: String, mesh: TriangleMesh, rig: Rig?, keepingUnplaced: Bool = false) throws {
         let root: JSONValue
         do { root = try JSONValue.parse(data) } catch { throw LandmarkError(file: file, problem: "not JSON (\(error))") }
         guard root["format"]?.string == "trinocular.landmarks/1" else {
@@ -60,14 +68,17 @@ public struct Landmarks: Sendable {
         }
         guard let list = root["landmarks"]?.array, !list.isEmpty else { throw LandmarkError(file: file, problem: "\"landmarks\" must be a non-empty list") }
         guard !mesh.faces.isEmpty else { throw LandmarkError(file: file, problem: "the mesh has no faces to put landmarks on") }
-        var out: [Landmark] = []
+        var out: [Landmark] = [], unplaced: [(name: String, reason: String)] = []
         for (i, entry) in list.enumerated() {
             guard let name = entry["name"]?.string, !name.isEmpty else { throw LandmarkError(file: file, problem: "landmark \(i + 1) has no \"name\"") }
-            guard !out.contains(where: { $0.name == name }) else { throw LandmarkError(file: file, problem: "landmark '\(name.excerpt())' is given twice") }
+            guard !out.contains(where: { $0.name == name }), !unplaced.contains(where: { $0.name == name }) else { throw LandmarkError(file: file, problem: "landmark '\(name.excerpt())' is given twice") }
             if let p = entry["point"]?.array?.compactMap(\.number), p.count == 3, p.allSatisfy(\.isFinite) {
                 let (q, face, d) = mesh.closestPoint(to: SIMD3(p[0], p[1], p[2]))
                 guard d <= Self.maximumSnapDistance else {
-                    throw LandmarkError(file: file, problem: String(format: "landmark '%@' is %.1f mm off the mesh (at most %.0f mm): is it in the mesh's frame and units (mm)?", name, d, Self.maximumSnapDistance))
+                    let reason = String(format: "landmark '%@' is %.1f mm off the mesh (at most %.0f mm): is it in the mesh's frame and units (mm), or over a hole?",
+                                        name.excerpt(), d, Self.maximumSnapDistance)
+                    if keepingUnplaced { unplaced.append((name, reason)); continue }
+                    throw LandmarkError(file: file, problem: reason)
                 }
                 out.append(Landmark(name: name, point: q, face: face, snapDistance: d, source: "point"))
             } else if let cameraID = entry["camera"]?.string, let px = entry["pixel"]?.array?.compactMap(\.number), px.count == 2 {
@@ -82,7 +93,9 @@ public struct Landmarks: Sendable {
                 }
                 let origin = camera.centre, direction = camera.camFromWorld.rotation.inverse.apply(ray)
                 guard let hit = mesh.firstHit(origin: origin, direction: direction) else {
-                    throw LandmarkError(file: file, problem: "landmark '\(name.excerpt())': the ray through pixel (\(px[0]), \(px[1])) of camera '\(cameraID.excerpt())' misses the mesh")
+                    let reason = "landmark '\(name.excerpt())': the ray through pixel (\(px[0]), \(px[1])) of camera '\(cameraID.excerpt())' misses the mesh"
+                    if keepingUnplaced { unplaced.append((name, reason)); continue }
+                    throw LandmarkError(file: file, problem: reason)
                 }
                 out.append(Landmark(name: name, point: hit.point, face: hit.face, snapDistance: 0, source: "pick \(cameraID)"))
             } else {
@@ -90,6 +103,7 @@ public struct Landmarks: Sendable {
             }
         }
         landmarks = out
+        self.unplaced = unplaced
     }
 }
 

@@ -6,6 +6,15 @@ import Surface
 /// A list of named measurements between landmarks (`trinocular.plan/1`, docs/formats.md).
 public struct MeasurementPlan: Sendable {
     public enum Kind: Sendable {
+        /// The unit its value is given in.
+        public var unit: String {
+            switch self {
+            case .distance, .geodesic, .contour: "mm"
+            case .area: "mm²"
+            case .volume: "mm³"
+            }
+        }
+
         /// Straight-line distance between two landmarks.
         case distance(from: String, to: String)
         /// Shortest distance along the surface between two landmarks.
@@ -131,8 +140,19 @@ extension MeasurementPlan {
     /// - Throws: `PlanError` naming the measurement when a landmark is unknown, three
     ///   landmarks are in line, or no path or curve exists.
     public func measure(_ mesh: TriangleMesh, landmarks: Landmarks, file: String, errors: ErrorModel = ErrorModel()) throws -> [MeasuredValue] {
+        try measureEach(mesh, landmarks: landmarks, file: file, errors: errors).map { try $0.result.get() }
+    }
+
+    /// Measures each item on its own: a measurement that cannot be made here (a landmark
+    /// this mesh could not take, a loop over a hole) is a failure with its reason, and the
+    /// others are measured all the same — what a study needs of a capture.
+    public func measureEach(_ mesh: TriangleMesh, landmarks: Landmarks, file: String, errors: ErrorModel = ErrorModel())
+        -> [(name: String, unit: String, result: Result<MeasuredValue, PlanError>)] {
         func landmark(_ name: String, in item: Item) throws -> Landmarks.Landmark {
             guard let l = landmarks.landmarks.first(where: { $0.name == name }) else {
+                if let missing = landmarks.unplaced.first(where: { $0.name == name }) {
+                    throw PlanError(file: file, problem: "measurement '\(item.name.excerpt())': \(missing.reason)")
+                }
                 throw PlanError(file: file, problem: "measurement '\(item.name.excerpt())' names landmark '\(name.excerpt())', which the landmarks file does not have (it has \(Landmarks.list(landmarks.landmarks.map(\.name))))")
             }
             return l
@@ -148,7 +168,13 @@ extension MeasurementPlan {
             return r
         }
         let sn = errors.surfaceNoise
-        return try items.map { item in
+        return items.map { item in
+            let result = Result<MeasuredValue, Error> { try measuredWithUncertainty(item) }.mapError { error in
+                error as? PlanError ?? PlanError(file: file, problem: "measurement '\(item.name.excerpt())': \(error)")
+            }
+            return (item.name, item.kind.unit, result)
+        }
+        func measuredWithUncertainty(_ item: Item) throws -> MeasuredValue {
             var value = try measureOne(item)
             let v = value.value
             switch item.kind {

@@ -30,6 +30,18 @@ public struct StoredMeasurement: Sendable, Equatable {
     }
 }
 
+/// A measurement of the plan that could not be made on a capture (a landmark over a hole,
+/// a loop off the mesh): stored as a missing value with its reason and the QC flag
+/// `not-measured`, so the capture's other measurements stay.
+public struct MissingMeasurement: Sendable, Equatable {
+    public var name: String
+    public var unit: String
+    public var reason: String
+    public init(name: String, unit: String, reason: String) {
+        self.name = name; self.unit = unit; self.reason = reason
+    }
+}
+
 /// How one case ended.
 public struct RunOutcome: Sendable {
     public var key: CaptureKey
@@ -42,10 +54,12 @@ public struct RunOutcome: Sendable {
     public var seconds: Double
     public var warnings: [String]
     public var measurements: [StoredMeasurement]
+    /// The plan's measurements that could not be made (the case is done all the same).
+    public var missing: [MissingMeasurement]
     public init(key: CaptureKey, parametersSHA256: String, parameters: String, tool: String, error: String?,
-                seconds: Double, warnings: [String], measurements: [StoredMeasurement]) {
+                seconds: Double, warnings: [String], measurements: [StoredMeasurement], missing: [MissingMeasurement] = []) {
         self.key = key; self.parametersSHA256 = parametersSHA256; self.parameters = parameters; self.tool = tool
-        self.error = error; self.seconds = seconds; self.warnings = warnings; self.measurements = measurements
+        self.error = error; self.seconds = seconds; self.warnings = warnings; self.measurements = measurements; self.missing = missing
     }
 }
 
@@ -91,6 +105,19 @@ public final class ResultsStore: @unchecked Sendable {
                 CREATE TABLE measurement (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
                                           name TEXT NOT NULL, value REAL NOT NULL, unit TEXT NOT NULL, uncertainty REAL,
                                           method TEXT NOT NULL, qc TEXT NOT NULL, UNIQUE (run_id, name));
+                """)
+        }
+        // v2: a measurement may be missing (value NULL) with the reason it could not be made.
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE measurement_v2 (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                                             name TEXT NOT NULL, value REAL, unit TEXT NOT NULL, uncertainty REAL,
+                                             method TEXT NOT NULL, qc TEXT NOT NULL, reason TEXT,
+                                             CHECK ((value IS NULL) = (reason IS NOT NULL)), UNIQUE (run_id, name));
+                INSERT INTO measurement_v2 (id, run_id, name, value, unit, uncertainty, method, qc)
+                    SELECT id, run_id, name, value, unit, uncertainty, method, qc FROM measurement;
+                DROP TABLE measurement;
+                ALTER TABLE measurement_v2 RENAME TO measurement;
                 """)
         }
         return m
@@ -139,6 +166,10 @@ public final class ResultsStore: @unchecked Sendable {
                 try db.execute(sql: "INSERT INTO measurement (run_id, name, value, unit, uncertainty, method, qc) VALUES (?, ?, ?, ?, ?, ?, ?)",
                                arguments: [runID, m.name, m.value, m.unit, m.uncertainty, m.method, m.qc.joined(separator: ";")])
             }
+            for m in outcome.missing {
+                try db.execute(sql: "INSERT INTO measurement (run_id, name, value, unit, method, qc, reason) VALUES (?, ?, NULL, ?, '', ?, ?)",
+                               arguments: [runID, m.name, m.unit, ResultsStore.notMeasured, m.reason])
+            }
         }
     }
 
@@ -150,13 +181,17 @@ public final class ResultsStore: @unchecked Sendable {
         public var error: String?
     }
 
+    /// The QC flag of a measurement that could not be made.
+    public static let notMeasured = "not-measured"
+
     /// Every capture's latest run per parameters, and its measurements: one row per subject ×
-    /// session × capture × measurement (a failed capture: one row with its error), sorted.
+    /// session × capture × measurement (a failed capture: one row with its error; a missing
+    /// measurement: no value, QC `not-measured`, its reason as the error), sorted.
     public func rows() throws -> [Row] {
         try queue.read { db in
             try SwiftRow.fetchAll(db, sql: """
                 SELECT study.name AS study, subject.pseudonym AS subject, session.name AS session, capture.folder AS capture,
-                       run.status AS status, run.error AS error, measurement.name AS measurement, measurement.value AS value,
+                       run.status AS status, COALESCE(measurement.reason, run.error) AS error, measurement.name AS measurement, measurement.value AS value,
                        measurement.unit AS unit, measurement.uncertainty AS uncertainty, measurement.method AS method, measurement.qc AS qc
                 FROM run JOIN capture ON capture.id = run.capture_id AND capture.inputs_sha256 = run.inputs_sha256
                 JOIN session ON session.id = capture.session_id JOIN subject ON subject.id = session.subject_id

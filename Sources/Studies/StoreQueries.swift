@@ -46,14 +46,19 @@ extension ResultsStore {
                 JOIN subject ON subject.id = session.subject_id JOIN study ON study.id = subject.study_id ORDER BY run.id
                 """)
             return try runs.map { r in
-                let measurements = try GRDB.Row.fetchAll(db, sql: "SELECT * FROM measurement WHERE run_id = ? ORDER BY id", arguments: [r["id"] as Int64]).map { m in
-                    StoredMeasurement(name: m["name"], value: m["value"], unit: m["unit"], uncertainty: m["uncertainty"], method: m["method"],
-                                      qc: (m["qc"] as String).split(separator: ";").map(String.init))
+                var measurements: [StoredMeasurement] = [], missing: [MissingMeasurement] = []
+                for m in try GRDB.Row.fetchAll(db, sql: "SELECT * FROM measurement WHERE run_id = ? ORDER BY id", arguments: [r["id"] as Int64]) {
+                    guard let value = m["value"] as Double? else {
+                        missing.append(MissingMeasurement(name: m["name"], unit: m["unit"], reason: m["reason"] ?? ""))
+                        continue
+                    }
+                    measurements.append(StoredMeasurement(name: m["name"], value: value, unit: m["unit"], uncertainty: m["uncertainty"], method: m["method"],
+                                                          qc: (m["qc"] as String).split(separator: ";").map(String.init)))
                 }
                 let warnings = (try? JSONSerialization.jsonObject(with: Data((r["warnings"] as String).utf8))) as? [String] ?? []
                 let key = CaptureKey(folder: r["folder"], subject: r["subject"], session: r["session"], inputsSHA256: r["inputs"])
                 return (r["study"], RunOutcome(key: key, parametersSHA256: r["psha"], parameters: r["parameters"], tool: r["tool"],
-                                               error: r["error"], seconds: r["seconds"], warnings: warnings, measurements: measurements))
+                                               error: r["error"], seconds: r["seconds"], warnings: warnings, measurements: measurements, missing: missing))
             }
         }
     }

@@ -118,7 +118,7 @@ struct Batch: ParsableCommand {
                 }
                 let outcome = RunOutcome(key: key, parametersSHA256: parametersSHA256, parameters: parameters,
                                          tool: "trinocular \(TrinocularVersion.string)", error: report.error, seconds: report.seconds,
-                                         warnings: report.warnings, measurements: report.measurements)
+                                         warnings: report.warnings, measurements: report.measurements, missing: report.missingMeasurements)
                 var recordError: String?
                 do {
                     try store.record(outcome, study: studyURL.lastPathComponent)
@@ -189,7 +189,7 @@ struct Batch: ParsableCommand {
     /// Runs in the case's own process (`batch-case`).
     static func runCase(_ url: URL, plan: [UInt8]?, landmarks: [UInt8]?) -> CaseReport {
         let started = Date()
-        var warnings: [String] = [], measurements: [StoredMeasurement] = []
+        var warnings: [String] = [], measurements: [StoredMeasurement] = [], missing: [MissingMeasurement] = []
         do {
             let capture = try Capture(folder: url, rigURL: nil)
             var options = ReconstructionOptions()
@@ -211,14 +211,20 @@ struct Batch: ParsableCommand {
                 guard let data = FileManager.default.contents(atPath: ownLandmarks.path).map(Array.init) ?? landmarks else {
                     throw LandmarkError(file: ownLandmarks.path, problem: "is missing; a plan needs the capture's landmarks (or --landmarks)")
                 }
-                let placed = try Landmarks(json: Data(data), file: file, mesh: mesh, rig: capture.rig)
-                let values = try MeasurementPlan(json: Data(plan), file: "plan").measure(mesh, landmarks: placed, file: "plan", errors: ErrorModel())
-                for v in values {
-                    measurements.append(StoredMeasurement(name: v.name, value: v.value, unit: v.unit, uncertainty: v.uncertainty,
-                                                          method: v.method, qc: qc))
+                // A landmark this mesh cannot take, or a measurement it cannot make, leaves that
+                // measurement missing (with its reason), not the capture failed.
+                let placed = try Landmarks(json: Data(data), file: file, mesh: mesh, rig: capture.rig, keepingUnplaced: true)
+                for (name, unit, result) in try MeasurementPlan(json: Data(plan), file: "plan").measureEach(mesh, landmarks: placed, file: "plan", errors: ErrorModel()) {
+                    switch result {
+                    case let .success(v):
+                        measurements.append(StoredMeasurement(name: v.name, value: v.value, unit: v.unit, uncertainty: v.uncertainty,
+                                                              method: v.method, qc: qc))
+                    case let .failure(problem):
+                        missing.append(MissingMeasurement(name: name, unit: unit, reason: problem.problem))
+                    }
                 }
             }
-            return CaseReport(error: nil, seconds: Date().timeIntervalSince(started), warnings: warnings, measurements: measurements)
+            return CaseReport(error: nil, seconds: Date().timeIntervalSince(started), warnings: warnings, measurements: measurements, missing: missing)
         } catch {
             return CaseReport(error: "\(error)", seconds: Date().timeIntervalSince(started), warnings: warnings, measurements: [])
         }

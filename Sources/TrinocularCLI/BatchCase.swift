@@ -12,18 +12,26 @@ struct CaseReport: Codable, Sendable {
         var name: String, unit: String, method: String, qc: [String]
         var valueBits: UInt64, uncertaintyBits: UInt64?
     }
+    /// A measurement the plan asks for that could not be made on this capture.
+    struct Missing: Codable, Sendable {
+        var name: String, unit: String, reason: String
+    }
     var error: String?
     var seconds: Double
     var warnings: [String]
     var values: [Value]
+    var missing: [Missing]
 
-    init(error: String?, seconds: Double, warnings: [String], measurements: [StoredMeasurement]) {
+    init(error: String?, seconds: Double, warnings: [String], measurements: [StoredMeasurement], missing: [MissingMeasurement] = []) {
         self.error = error; self.seconds = seconds; self.warnings = warnings
+        self.missing = missing.map { Missing(name: $0.name, unit: $0.unit, reason: $0.reason) }
         values = measurements.map {
             Value(name: $0.name, unit: $0.unit, method: $0.method, qc: $0.qc,
                   valueBits: $0.value.bitPattern, uncertaintyBits: $0.uncertainty?.bitPattern)
         }
     }
+
+    var missingMeasurements: [MissingMeasurement] { missing.map { MissingMeasurement(name: $0.name, unit: $0.unit, reason: $0.reason) } }
 
     var measurements: [StoredMeasurement] {
         values.map {

@@ -23,7 +23,9 @@ struct Study: ParsableCommand {
             discussion: """
                 Columns: study, subject, session, capture, measurement, value, unit, \
                 uncertainty, method, qc, status, error. A failed capture has one row with its \
-                error and no measurement. Repeated captures of a subject and session are rows \
+                error and no measurement. A measurement the plan asks for that could not be \
+                made on a capture (a landmark over a hole) has no value, qc not-measured and \
+                its reason as the error; stats treat it as missing. Repeated captures of a subject and session are rows \
                 of their own (capture column). Reads into R with read.csv, pandas with read_csv.
                 """)
         @Argument(help: ArgumentHelp("The batch's output folder.", valueName: "OUT-FOLDER")) var folder: String

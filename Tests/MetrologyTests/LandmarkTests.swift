@@ -72,4 +72,37 @@ import Testing
         refused(Data("{\"landmarks\": []}".utf8), mentions: "format")
         refused(Data("not json".utf8), mentions: "not JSON")
     }
+
+    /// Issue 19: in a study a landmark this capture's mesh cannot take (over a hole, a pick
+    /// that misses) is kept aside with its reason, and only the measurements that need it
+    /// fail; the file's own mistakes still refuse the file.
+    @Test func unplacedLandmarksFailOnlyTheirMeasurements() throws {
+        let (mesh, c) = Self.sphere
+        let far = c + SIMD3(0, 0, -(Self.radius + 10)), a = c + SIMD3(0, 0, -Self.radius), b = c + SIMD3(Self.radius, 0, 0)
+        let data = Self.file("""
+            {"name": "a", "point": [\(a.x), \(a.y), \(a.z)]}, {"name": "b", "point": [\(b.x), \(b.y), \(b.z)]},
+            {"name": "far", "point": [\(far.x), \(far.y), \(far.z)]}, {"name": "miss", "camera": "cam1", "pixel": [2, 2]}
+            """)
+        #expect(throws: LandmarkError.self) { try Landmarks(json: data, file: "L.json", mesh: mesh, rig: Self.rig.rig) }
+        let landmarks = try Landmarks(json: data, file: "L.json", mesh: mesh, rig: Self.rig.rig, keepingUnplaced: true)
+        #expect(landmarks.landmarks.map(\.name) == ["a", "b"] && landmarks.unplaced.map(\.name) == ["far", "miss"])
+        #expect(landmarks.unplaced[0].reason.contains("10.0 mm off the mesh"))
+        let plan = try MeasurementPlan(json: Data("""
+            {"format": "trinocular.plan/1", "measurements": [
+              {"name": "a-b", "type": "distance", "from": "a", "to": "b"},
+              {"name": "a-far", "type": "geodesic", "from": "a", "to": "far"}]}
+            """.utf8), file: "plan.json")
+        let each = plan.measureEach(mesh, landmarks: landmarks, file: "plan.json")
+        #expect(each.map(\.name) == ["a-b", "a-far"] && each.map(\.unit) == ["mm", "mm"])
+        let ab = try each[0].result.get().value
+        #expect(abs(ab - length(b - a)) < 0.2, "\(ab)")
+        guard case let .failure(problem) = each[1].result else { Issue.record("a-far was measured"); return }
+        #expect(problem.problem.contains("'a-far'") && problem.problem.contains("'far' is 10.0 mm off the mesh"), "\(problem)")
+        // `measure`, all or nothing, refuses the plan naming the measurement.
+        #expect(throws: PlanError.self) { try plan.measure(mesh, landmarks: landmarks, file: "plan.json") }
+        // A camera the rig lacks is the file's mistake, not the mesh's.
+        #expect(throws: LandmarkError.self) {
+            try Landmarks(json: Self.file("{\"name\": \"p\", \"camera\": \"cam9\", \"pixel\": [2, 2]}"), file: "L.json", mesh: mesh, rig: Self.rig.rig, keepingUnplaced: true)
+        }
+    }
 }

@@ -47,6 +47,36 @@ struct ResultsStoreTests {
         #expect(try merged.rows() == store.rows())
     }
 
+    /// Issue 19: a measurement the plan asks for that could not be made on one capture (a
+    /// landmark over a hole) is a missing value with its reason and QC flag; the capture is
+    /// done, its other measurements kept, and statistics treat the value as missing.
+    @Test func aMeasurementThatCouldNotBeMadeIsMissingNotTheCase() throws {
+        let root = try TestPaths.temporaryFolder("store-missing")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let store = try ResultsStore(url: root.appendingPathComponent("results.sqlite"))
+        let reason = "measurement 'volume': landmark 'R3' is 4.2 mm off the mesh (at most 3 mm): is it in the mesh's frame and units (mm), or over a hole?"
+        var partial = Self.outcome("a2", subject: "S1", value: 104)
+        partial.measurements.removeAll { $0.name == "volume" }
+        partial.missing = [MissingMeasurement(name: "volume", unit: "mm3", reason: reason)]
+        for (folder, subject, value) in [("a1", "S1", 100.0), ("b1", "S2", 200), ("b2", "S2", 198), ("c1", "S3", 150), ("c2", "S3", 151)] {
+            try store.record(Self.outcome(folder, subject: subject, value: value), study: "st")
+        }
+        try store.record(partial, study: "st")
+        let rows = try store.rows().filter { $0.capture == "a2" }
+        #expect(rows.map(\.measurement) == ["area", "volume"] && rows.allSatisfy { $0.status == "done" })
+        #expect(rows[0].value == 10.4 && rows[1].value == nil && rows[1].qc == ResultsStore.notMeasured && rows[1].error == reason)
+        #expect(try store.csv().contains("st,S1,pre,a2,volume,,mm3,,,not-measured,done,\"\(reason.replacingOccurrences(of: "\"", with: "\"\""))\"\n"))
+        // S1 has one volume left: the volume's reliability is over S2 and S3 only; the area's over all three.
+        let volume = try #require(try store.reliability().first { $0.measurement == "volume" })
+        #expect(volume.statistics == Reliability([[200, 198], [150, 151]]))
+        let area = try #require(try store.reliability().first { $0.measurement == "area" })
+        #expect(area.statistics.subjects == 3)
+        // A shard's missing values merge as missing values.
+        let merged = try ResultsStore(url: root.appendingPathComponent("merged.sqlite"))
+        try merged.merge(store)
+        #expect(try merged.rows() == store.rows())
+    }
+
     @Test func aStoreThatIsNotOneIsNamed() throws {
         let root = try TestPaths.temporaryFolder("store-bad")
         defer { try? FileManager.default.removeItem(at: root) }

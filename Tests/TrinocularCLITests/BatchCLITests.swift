@@ -105,6 +105,35 @@ struct BatchCLITests {
         #expect(try Self.export(root.appendingPathComponent("merged")) == csv)
     }
 
+    /// Issue 19: a plan measurement that cannot be made on a capture (here a landmark picked
+    /// in an image corner, where the ray misses the subject) is stored missing with its
+    /// reason; the capture is done and keeps its other measurements.
+    @Test func aMeasurementThatCannotBeMadeIsMissingNotAFailedCase() throws {
+        let root = try TestPaths.temporaryFolder("batch-missing")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plan = root.appendingPathComponent("plan.json"), landmarks = root.appendingPathComponent("landmarks.json")
+        try Data(#"""
+            {"format": "trinocular.plan/1", "measurements": [
+              {"name": "a-b", "type": "distance", "from": "a", "to": "b"},
+              {"name": "a-corner", "type": "distance", "from": "a", "to": "corner"}]}
+            """#.utf8).write(to: plan)
+        try Data(#"""
+            {"format": "trinocular.landmarks/1", "landmarks": [
+              {"name": "a", "camera": "cam1", "pixel": [245, 205]}, {"name": "b", "camera": "cam1", "pixel": [275, 215]},
+              {"name": "corner", "camera": "cam1", "pixel": [1, 1]}]}
+            """#.utf8).write(to: landmarks)
+        let out = root.appendingPathComponent("out")
+        let run = try Run(["batch", Self.study.path, "--out", out.path, "--plan", plan.path, "--landmarks", landmarks.path, "--shard", "1/7"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = try Self.export(out).split(separator: "\n").map(String.init)
+        let done = lines.filter { $0.contains(",surface area,") && $0.contains(",done,") }.count
+        #expect(done >= 2, "\(lines)")
+        #expect(lines.filter { $0.contains(",a-b,") && $0.contains(",done,") && !$0.contains(",a-b,,") }.count == done, "\(lines)")
+        let missing = lines.filter { $0.contains(",a-corner,,mm,,,not-measured,done,") && $0.contains("misses the mesh") }
+        #expect(missing.count == done, "\(lines)")
+        #expect(!lines.contains { $0.contains(",failed,") && !$0.contains("S09-r1") }, "\(lines)")
+    }
+
     /// A case's process killed (as the out-of-memory killer would) takes only that case: it
     /// is recorded failed with the signal, the others are done, and --retry-failed gives it
     /// the numbers an undisturbed run gives.
