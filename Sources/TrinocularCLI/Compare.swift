@@ -161,7 +161,7 @@ struct Compare: ParsableCommand {
                     ("beforeMm3", .number(c.before)), ("afterMm3", .number(c.after)), ("changeMm3", .number(c.change)),
                     ("changePercent", .number(c.before != 0 ? 100 * c.change / c.before : 0)),
                     ("uncertaintyMm3", .number(c.uncertainty)),
-                    ("method", .string("volume on each mesh inside the loop against one \(c.base.model.rawValue) base fitted to \(c.base.points) pre vertices round it (RMS \(fmt(c.base.rms, 3)) mm); uncertainty: each surface shifted by \(surfaceNoise) mm over the region, unseen area × 1 mm")),
+                    ("method", .string("volume on each mesh inside the loop against one \(c.base.model.rawValue) base fitted to \(c.base.points) pre vertices round it (RMS \(fmt(c.base.rms, 3)) mm); uncertainty: each surface shifted by \(surfaceNoise) mm over the region, independently; unseen (membrane-filled) area counted at twice that")),
                 ])
             })),
         ])
