@@ -18,6 +18,6 @@ enum StereoInputs {
             return Image(width: g.width, height: g.height, layout: .gray, pixels: g.pixels.map { Float($0) })
         }
         let near = spec.rig.subjectDistance - 400, far = spec.rig.subjectDistance + 200
-        return (pair.leftMap.remap(gray(pair.left)), pair.rightMap.remap(gray(pair.right)), pair.disparityRange(rig: rig, distances: near...far)!)
+        return (pair.leftMap.remap(gray(pair.left)), pair.rightMap.remap(gray(pair.right)), pair.disparityRange(rig: rig, depths: near...far)!)
     }()
 }

@@ -53,13 +53,6 @@ public struct Rig: Sendable, Equatable {
         return length(ca.centre - cb.centre)
     }
 
-    /// True when the cameras surround the subject: some camera's optical axis is more than
-    /// 90° from the first camera's (it looks back toward the first camera's side).
-    public var surroundsSubject: Bool {
-        guard let first = cameras.first else { return false }
-        return cameras.contains { (first.opticalAxis * $0.opticalAxis).sum() < 0 }
-    }
-
     /// `camBFromCamA`: maps points in camera a's frame into camera b's frame.
     public func relativePose(from a: String, to b: String) -> RigidTransform? {
         guard let ca = camera(id: a), let cb = camera(id: b) else { return nil }

@@ -20,7 +20,7 @@ public struct CaptureManifest: Sendable, Equatable, Codable {
     /// a list names them exactly; a single word names the widest, which covers the narrower
     /// ones (`"education"` = clinical and education).
     public var consent: [String]?
-    /// `[near, far]` in mm from the first camera.
+    /// `[near, far]` in mm in front of the cameras (depth along their mean viewing direction; `WorkingSlab`).
     public var workingRange: [Double]?
 
     public init(format: String? = CaptureManifest.formatTag, rig: String? = nil, subject: String? = nil,

@@ -48,15 +48,16 @@ extension Reconstructor {
                            warnings: inout [String], progress: @escaping @Sendable (String) -> Void) throws
         -> (pairs: [StereoPair], maps: [DisparityMap], rectifiedLefts: [Image<Float>], reports: [PairReport]) {
         let rig = capture.rig
-        let pairIndices = selectPairs(rig, options.pairs, maximumAngle: options.maximumPairAngle)
-        // A rig all around the subject (some camera facing cam0): the working range is then
-        // each pair's distance from its own left camera, not from cam0.
-        let surround = rig.surroundsSubject
+        let pairIndices = selectPairs(rig, options.pairs, maximumAngle: options.maximumPairAngle,
+                                      subjectDistance: (range.lowerBound + range.upperBound) / 2)
+        for (i, camera) in rig.cameras.enumerated() where !pairIndices.contains(where: { $0.0 == i || $0.1 == i }) {
+            warnings.append("camera \(camera.id) is in no pair (its optical axis is more than \(options.maximumPairAngle)° from every other camera's): not used")
+        }
         let outcomes = PairOutcomes(count: pairIndices.count)
         let images = gray
         Parallel.perform(iterations: pairIndices.count) { k in
             let (a, b) = pairIndices[k]
-            outcomes.set(k, Result { try matchPair(rig: rig, a, b, gray: images, range: range, fromLeftCamera: surround, options: options, progress: progress) })
+            outcomes.set(k, Result { try matchPair(rig: rig, a, b, gray: images, range: range, options: options, progress: progress) })
         }
         var pairs: [StereoPair] = [], maps: [DisparityMap] = [], reports: [PairReport] = [], rectifiedLefts: [Image<Float>] = []
         for outcome in outcomes.values {

@@ -12,17 +12,19 @@ import Surface
 public struct ReconstructionOptions: Sendable {
     /// Which camera pairs are matched.
     public enum Pairs: String, Sendable, CaseIterable {
-        /// Each camera with the next in the rig's order (cam0–cam1, cam1–cam2, …).
+        /// Each camera with its nearest neighbours by viewing direction and baseline
+        /// (`Reconstructor.selectPairs`), whatever order the rig lists them in.
         case neighbours
         /// Every pair whose optical axes are within `maximumPairAngle` of each other.
         case all
     }
 
-    /// For `Pairs.all`: the largest angle between a pair's optical axes (degrees). Wider
-    /// pairs see the surface too differently to match well.
+    /// The largest angle between a pair's optical axes (degrees). Wider pairs see the
+    /// surface too differently to match well.
     public var maximumPairAngle = 60.0
 
-    /// Distances (mm from the rig's first camera) where the subject may be; nil: the
+    /// Depths (mm in front of each pair's cameras: along the mean of their optical axes,
+    /// from the midpoint of their centres; `WorkingSlab`) where the subject may be; nil: the
     /// capture's `workingRange`, else `defaultWorkingRange`.
     public var workingRange: ClosedRange<Double>?
     public static let defaultWorkingRange: ClosedRange<Double> = 600...1600
@@ -161,7 +163,7 @@ public enum Reconstructor {
         let matched = reports.reduce(0) { $0 + $1.matchedPixels }
         guard matched > 0 else {
             return ReconstructionError(file: capture.folder.path,
-                                       problem: "no surface point was found (pairs \(pairNames.isEmpty ? "none usable" : pairNames) matched no pixel): are the images of this rig, with a textured subject \(Int(range.lowerBound))–\(Int(range.upperBound)) mm from the first camera? (--working-range sets another)",
+                                       problem: "no surface point was found (pairs \(pairNames.isEmpty ? "none usable" : pairNames) matched no pixel): are the images of this rig, with a textured subject \(Int(range.lowerBound))–\(Int(range.upperBound)) mm in front of the cameras? (--working-range sets another)",
                                        badInput: true)
         }
         let outliers = reports.reduce(0) { $0 + $1.outliers }, conflicts = reports.reduce(0) { $0 + $1.conflicts }
@@ -174,7 +176,7 @@ public enum Reconstructor {
         if duplicates > 0 { parts.append("\(duplicates) as duplicates of other pairs' points") }
         parts.append("\(outside) outside the working range \(Int(range.lowerBound))–\(Int(range.upperBound)) mm")
         return ReconstructionError(file: capture.folder.path,
-                                   problem: "no surface point was found: the pairs \(pairNames) matched \(matched) pixels, but the point filters removed every one — \(parts.joined(separator: "; ")). Is a textured subject \(Int(range.lowerBound))–\(Int(range.upperBound)) mm from the first camera? (--working-range sets another)",
+                                   problem: "no surface point was found: the pairs \(pairNames) matched \(matched) pixels, but the point filters removed every one — \(parts.joined(separator: "; ")). Is a textured subject \(Int(range.lowerBound))–\(Int(range.upperBound)) mm in front of the cameras? (--working-range sets another)",
                                    badInput: true)
     }
 
@@ -192,7 +194,7 @@ public enum Reconstructor {
     }
 
     /// Rectifies and matches rig cameras a and b.
-    static func matchPair(rig: Rig, _ a: Int, _ b: Int, gray: [Image<Float>], range: ClosedRange<Double>, fromLeftCamera: Bool, options: ReconstructionOptions,
+    static func matchPair(rig: Rig, _ a: Int, _ b: Int, gray: [Image<Float>], range: ClosedRange<Double>, options: ReconstructionOptions,
                           progress: @Sendable (String) -> Void) throws -> PairOutcome {
         let pairClock = Date()
         var stageClock = Date()
@@ -203,9 +205,8 @@ public enum Reconstructor {
         }
         let pair = StereoPair(rig: rig, a, b)
         let name = "\(rig.cameras[pair.left].id)–\(rig.cameras[pair.right].id)"
-        let origin = fromLeftCamera ? pair.left : 0
-        guard let disparities = pair.disparityRange(rig: rig, distances: range, from: origin), disparities.count > 1 else {
-            return .skipped("pair \(name): no disparity fits the working range \(Int(range.lowerBound))–\(Int(range.upperBound)) mm")
+        guard let disparities = pair.disparityRange(rig: rig, depths: range), disparities.count > 1 else {
+            return .skipped("pair \(name): no disparity fits the working range \(Int(range.lowerBound))–\(Int(range.upperBound)) mm in front of its cameras")
         }
         let left = pair.leftMap.remap(gray[pair.left]), right = pair.rightMap.remap(gray[pair.right])
         pairLap("rectify")
@@ -249,21 +250,43 @@ public enum Reconstructor {
         return out
     }
 
-    /// The camera pairs to match, as rig indices.
-    static func selectPairs(_ rig: Rig, _ which: ReconstructionOptions.Pairs, maximumAngle: Double = 60) -> [(Int, Int)] {
+    /// The camera pairs to match, as rig indices, in an order that does not depend on the
+    /// order the rig lists its cameras in (by the pair's camera ids).
+    ///
+    /// `neighbours`: each camera with its nearest neighbours — the relative neighbourhood
+    /// graph of the cameras, where two cameras are a pair unless a third is nearer to both
+    /// of them. Nearness is the angle between their optical axes together with their
+    /// baseline seen from the subject: √(θ² + (B / D)²) (radians; D the working range's
+    /// middle, mm), so converging cameras are compared by how differently they see and
+    /// parallel ones by their baselines. An arc gives its consecutive cameras, a ring its
+    /// cycle, pods of two cameras each pod and the facing cameras of neighbouring pods.
+    /// `all`: every pair. Either way pairs whose optical axes are more than `maximumAngle`
+    /// (degrees) apart are left out: they see the surface too differently to match.
+    public static func selectPairs(_ rig: Rig, _ which: ReconstructionOptions.Pairs, maximumAngle: Double = 60,
+                            subjectDistance: Double) -> [(Int, Int)] {
         let n = rig.cameras.count
-        switch which {
-        case .neighbours:
-            return (0..<(n - 1)).map { ($0, $0 + 1) }
-        case .all:
-            var out: [(Int, Int)] = []
-            for a in 0..<n {
-                for b in (a + 1)..<n {
-                    let cosine = (rig.cameras[a].opticalAxis * rig.cameras[b].opticalAxis).sum()
-                    if cosine > cos(maximumAngle * Double.pi / 180) { out.append((a, b)) }
-                }
-            }
-            return out
+        func angle(_ a: Int, _ b: Int) -> Double {
+            let c = (rig.cameras[a].opticalAxis * rig.cameras[b].opticalAxis).sum()
+            return acos(min(max(c, -1), 1))
         }
+        func distance(_ a: Int, _ b: Int) -> Double {
+            let baseline = length(rig.cameras[a].centre - rig.cameras[b].centre) / subjectDistance
+            return (angle(a, b) * angle(a, b) + baseline * baseline).squareRoot()
+        }
+        var out: [(Int, Int)] = []
+        for a in 0..<n {
+            for b in (a + 1)..<n where angle(a, b) <= maximumAngle * Double.pi / 180 {
+                if which == .neighbours {
+                    let d = distance(a, b) * (1 - 1e-9)
+                    if (0..<n).contains(where: { $0 != a && $0 != b && max(distance(a, $0), distance(b, $0)) < d }) { continue }
+                }
+                out.append((a, b))
+            }
+        }
+        func key(_ p: (Int, Int)) -> (String, String) {
+            let x = rig.cameras[p.0].id, y = rig.cameras[p.1].id
+            return x < y ? (x, y) : (y, x)
+        }
+        return out.sorted { key($0) < key($1) }
     }
 }

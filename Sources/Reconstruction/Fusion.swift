@@ -109,8 +109,8 @@ public enum Fusion {
     }
 
     /// Fuses `pairs` of `rig`'s cameras; `gray` (0…255) and `colour` are the capture's
-    /// original images, by rig camera. The working range is in mm from the first camera
-    /// (from each pair's left camera when the rig surrounds the subject).
+    /// original images, by rig camera. The working range is the depth (mm) in front of each
+    /// pair's cameras (`StereoPair.workingSlab`).
     /// The pairs are taken over (consumed): their grids are edited in place, not copied.
     public static func run(_ pairs: consuming [Pair], rig: Rig, gray: [Image<Float>], colour: [Image<UInt8>],
                            workingRange: ClosedRange<Double>, options: Options = Options()) -> (cloud: PointCloud, report: Report) {
@@ -176,24 +176,24 @@ public enum Fusion {
         return mark
     }
 
-    /// The pairs' points in one cloud, coloured from their left cameras, inside the working
-    /// range; with the points' median spacing on the surface (mm).
+    /// The pairs' points in one cloud, coloured from their left cameras, inside each pair's
+    /// working slab; with the points' median spacing on the surface (mm).
     static func merge(_ pairs: [Pair], counts: inout [PairCounts], rig: Rig, colour: [Image<UInt8>],
                       workingRange: ClosedRange<Double>) -> (PointCloud, Double?) {
-        let surround = rig.surroundsSubject
         var cloud = PointCloud(), footprints: [Double] = []
         cloud.reserve(pairs.reduce(0) { $0 + $1.points.positions.count { !$0.x.isNaN } })
         for (k, fused) in pairs.enumerated() {
             let pair = fused.pair, points = fused.points, image = colour[pair.left]
-            let origin = SIMD3<Float>(rig.cameras[surround ? pair.left : 0].centre)
+            let slab = pair.workingSlab(rig: rig, depths: workingRange)
+            let origin = SIMD3<Float>(slab.origin), axis = SIMD3<Float>(slab.axis)
             let near = Float(workingRange.lowerBound), far = Float(workingRange.upperBound)
             let first = cloud.count
             var inPart = 0
             for i in points.positions.indices where !points.positions[i].x.isNaN {
                 let x = points.positions[i]
                 inPart += 1
-                let range = ((x - origin) * (x - origin)).sum().squareRoot()
-                guard range >= near, range <= far else { continue }
+                let depth = ((x - origin) * axis).sum()
+                guard depth >= near, depth <= far else { continue }
                 cloud.positions.append(x)
                 cloud.normals.append(fused.normals[i])
                 cloud.views.append(points.views[i])

@@ -44,11 +44,16 @@ public struct StereoPair: Sendable {
                                    zeroDisparity: false)
     }
 
-    /// The disparity range (px) for subjects `distances` mm from the rig's first camera (or
-    /// from rig camera `camera`).
-    public func disparityRange(rig: Rig, distances: ClosedRange<Double>, from camera: Int = 0) -> ClosedRange<Int>? {
-        let origin = rig.cameras[left].camFromWorld.apply(rig.cameras[camera].centre)
-        return rectification.disparityRange(distances: distances, from: origin)
+    /// The working volume in front of this pair (world frame): `depths` (mm) along the mean
+    /// of its cameras' optical axes, from the midpoint of their centres.
+    public func workingSlab(rig: Rig, depths: ClosedRange<Double>) -> WorkingSlab {
+        WorkingSlab(cameras: [rig.cameras[left], rig.cameras[right]], depths: depths)
+    }
+
+    /// The disparity range (px) of subjects inside the pair's working slab (`workingSlab`),
+    /// `depths` mm in front of its cameras.
+    public func disparityRange(rig: Rig, depths: ClosedRange<Double>) -> ClosedRange<Int>? {
+        rectification.disparityRange(slab: workingSlab(rig: rig, depths: depths).transformed(by: rig.cameras[left].camFromWorld))
     }
 
     /// A pixel of rectified image 1 (or 2), as a pixel of the original image (bilinear

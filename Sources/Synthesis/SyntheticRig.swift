@@ -12,13 +12,20 @@ public struct SyntheticRigOptions: Sendable, Equatable {
         case arc
         /// Rings of cameras all around the subject: below, level with and above it.
         case surround
+        /// Pods of two cameras, one above the other (`podBaselineDegrees` apart as seen from
+        /// the subject), on a horizontal arc `arcStepDegrees` apart — VECTRA-XT-like with
+        /// three pods 40° apart. `cameraCount` is the number of pods.
+        case pods
     }
 
     public var layout: Layout = .arc
     /// Number of cameras on the arc; for `.surround`, cameras per ring (three rings).
     public var cameraCount: Int = 3
-    /// Angle between neighbouring cameras on the arc, degrees.
+    /// Angle between neighbouring cameras (or pods) on the arc, degrees.
     public var arcStepDegrees: Double = 18
+    /// For `.pods`: the angle between a pod's two cameras as seen from the subject, degrees
+    /// (10: a baseline of ~190 mm at 1100 mm).
+    public var podBaselineDegrees: Double = 10
     /// Distance from each camera to the subject's centre, mm (surfaces sit ~100 mm in front
     /// of the centre, so the working distance to the skin is ~1000 mm).
     public var subjectDistance: Double = 1100
@@ -38,6 +45,9 @@ public struct SyntheticRigOptions: Sendable, Equatable {
         guard scale > 0.02, scale <= 2 else { throw SynthesisError.badOption("scale must be in (0.02, 2], got \(scale)") }
         guard subjectDistance >= 300, subjectDistance <= 5000 else { throw SynthesisError.badOption("subject distance must be 300…5000 mm") }
         guard (0...0.3).contains(maximumK1) else { throw SynthesisError.badOption("maximum |k1| must be 0…0.3") }
+        guard layout != .pods || (podBaselineDegrees > 0 && podBaselineDegrees < 60) else {
+            throw SynthesisError.badOption("the pods' baseline angle must be in (0, 60)°, got \(podBaselineDegrees)")
+        }
         guard layout == .surround || (arcStepDegrees > 0 && arcStepDegrees * Double(cameraCount - 1) < 180) else {
             throw SynthesisError.badOption("the arc (\(arcStepDegrees)° × \(cameraCount - 1)) must stay under 180°")
         }
@@ -87,6 +97,12 @@ public struct SyntheticRig: Sendable {
         case .arc:
             let n = options.cameraCount
             for i in 0..<n { placements.append(((Double(i) - Double(n - 1) / 2) * options.arcStepDegrees, 0)) }
+        case .pods:
+            let n = options.cameraCount, half = options.podBaselineDegrees / 2
+            for i in 0..<n {
+                let azimuth = (Double(i) - Double(n - 1) / 2) * options.arcStepDegrees
+                placements.append((azimuth, half)); placements.append((azimuth, -half))
+            }
         case .surround:
             for elevation in [0.0, 35.0, -35.0] {
                 for i in 0..<options.cameraCount {

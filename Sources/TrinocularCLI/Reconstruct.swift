@@ -12,8 +12,10 @@ struct Reconstruct: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reconstruct a metric point cloud (mm) from a capture folder.",
         discussion: """
-            Each neighbouring camera pair (cam0–cam1, cam1–cam2, … in the rig's order) is \
-            rectified and matched densely, coarse to fine: semi-global matching on a reduced \
+            Each camera is paired with its nearest neighbours by viewing direction and \
+            baseline (an arc's consecutive cameras, each pod of a pod rig and the facing \
+            cameras of neighbouring pods, a ring's cycle; the order rig.json lists them in \
+            does not matter); each pair is rectified and matched densely, coarse to fine: semi-global matching on a reduced \
             image covering the whole disparity range the working range implies, then \
             correlation windows at each finer level and a sub-pixel fit at full resolution, \
             checked left against right. Points seen by three cameras are re-solved from all \
@@ -21,12 +23,12 @@ struct Reconstruct: ParsableCommand {
             from each point's neighbourhood; points off their neighbours' surface and \
             outside the working range are removed.
 
-            The working range (mm from the first camera) is capture.json's "workingRange", \
-            else --working-range, else 600–1600 mm: give the rig's real one, it bounds the \
-            search and removes the background. For a rig all around the subject (a camera \
-            facing the first one) it is each pair's distance from its own left camera; \
-            match such rigs with --pairs all and a --pair-angle that keeps neighbours only \
-            (35 for rings of cameras 30° apart).
+            The working range is the subject's depth in mm in front of the cameras (along \
+            each pair's mean viewing direction, from the midpoint between its two cameras): \
+            --working-range, else capture.json's "workingRange", else 600–1600 mm. Give the \
+            rig's real one: it bounds the search and removes the background. Rigs all \
+            around the subject can also be matched with --pairs all and a --pair-angle that \
+            keeps neighbours only (35 for rings of cameras 30° apart).
 
             The cloud is then meshed: the points' tangent planes averaged into a signed \
             distance on a sparse grid (--mesh-spacing: 0.75 mm, coarser for sparse points), \
@@ -57,14 +59,14 @@ struct Reconstruct: ParsableCommand {
     var out: String
 
     @Option(name: .customLong("working-range"),
-            help: ArgumentHelp("Subject distance from the first camera, NEAR-FAR in mm (overrides capture.json).", valueName: "NEAR-FAR"))
+            help: ArgumentHelp("Subject depth in front of the cameras, NEAR-FAR in mm (overrides capture.json).", valueName: "NEAR-FAR"))
     var workingRange: String?
 
     @Option(help: ArgumentHelp("Camera pairs to match: neighbours, or all pairs within 60° of each other.", valueName: "neighbours|all"))
     var pairs: String = "neighbours"
 
     @Option(name: .customLong("pair-angle"),
-            help: ArgumentHelp("With --pairs all: the widest angle between a pair's optical axes (degrees).", valueName: "DEG"))
+            help: ArgumentHelp("The widest angle between a pair's optical axes (degrees): wider pairs are not matched.", valueName: "DEG"))
     var pairAngle: Double = 60
 
     @Option(help: ArgumentHelp("Keep one point per voxel of this size (mm); default keeps every point.", valueName: "MM"))

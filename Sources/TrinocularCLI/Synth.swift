@@ -26,11 +26,14 @@ struct SynthRigOptions: ParsableArguments {
     @Option(help: "Sensor noise σ in grey levels (0…50).")
     var noise: Double = 1
 
-    @Option(help: "Camera layout: arc (in front of the subject) or surround (three rings all around).")
+    @Option(help: "Camera layout: arc (in front of the subject), pods (pods of two cameras one above the other, on an arc; VECTRA-XT-like) or surround (three rings all around).")
     var layout: String = "arc"
 
-    @Option(help: "Cameras on the arc (or per ring for surround).")
+    @Option(help: "Cameras on the arc (pods for pods, cameras per ring for surround).")
     var cameras: Int?
+
+    @Option(name: .customLong("arc-step"), help: ArgumentHelp("Degrees between neighbouring cameras (pods) on the arc; default 18 (40 for pods).", valueName: "DEG"))
+    var arcStep: Double?
 
     @Option(help: "Samples per pixel along each axis (anti-aliasing).")
     var supersampling: Int?
@@ -38,10 +41,11 @@ struct SynthRigOptions: ParsableArguments {
     func rigOptions() throws -> SyntheticRigOptions {
         var o = SyntheticRigOptions()
         guard let l = SyntheticRigOptions.Layout(rawValue: layout) else {
-            throw ValidationError("--layout must be arc or surround, got \(layout)")
+            throw ValidationError("--layout must be arc, pods or surround, got \(layout)")
         }
         o.layout = l
-        o.cameraCount = cameras ?? (l == .arc ? 3 : 8)
+        o.cameraCount = cameras ?? [.arc: 3, .pods: 3, .surround: 8][l]!
+        o.arcStepDegrees = arcStep ?? (l == .pods ? 40 : 18)
         o.scale = scale
         o.seed = seed
         do { try o.validate() } catch { throw ValidationError("\(error)") }

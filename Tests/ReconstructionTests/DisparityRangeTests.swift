@@ -1,14 +1,16 @@
 import Foundation
 import Geometry
+import LinearAlgebra
 import Reconstruction
 import Stereo
 import Synthesis
+import TestSupport
 import Testing
 
-/// Issue 19: on a five-camera arc (18° apart, the first camera at one end) the cameras past
-/// the second stand inside the working range's shell round cam0 (600–1600 mm): the range
-/// conversion must still give every pair the disparities of the subject, and no more than
-/// the other camera's image can show.
+/// Issue 19: on a five-camera arc (18° apart, 72° in all) each pair's working range is the
+/// slab 600–1600 mm in front of its own cameras: every pair gets the disparities of the
+/// subject, and no more than the other camera's image can show. (Measured from the first
+/// camera, as the range once was, cam3–cam4 got −819…−455 px and matched nothing.)
 struct DisparityRangeTests {
     @Test func everyPairOfAWideArcGetsTheSubject() throws {
         var options = SyntheticRigOptions()
@@ -20,7 +22,7 @@ struct DisparityRangeTests {
         let centre = synthetic.worldFromSubject.apply(.zero)
         for a in 0..<(rig.cameras.count - 1) {
             let pair = StereoPair(rig: rig, a, a + 1)
-            let range = try #require(pair.disparityRange(rig: rig, distances: 600...1600), "pair \(a)–\(a + 1)")
+            let range = try #require(pair.disparityRange(rig: rig, depths: 600...1600), "pair \(a)–\(a + 1)")
             let q = pair.rectification.disparityToDepth
             let toRectified = pair.worldFromRectified.inverse
             let axis = rig.cameras[pair.left].opticalAxis
@@ -35,14 +37,21 @@ struct DisparityRangeTests {
         }
     }
 
-    @Test func aCameraInsideTheShellStartsItsStretchAtTheCamera() {
-        // Origin 1000 mm ahead; range 600–1600: a ray straight at it is in range from the
-        // camera (s = 0) to 400 mm, then again from 1600 mm to 2600 mm.
-        let stretches = StereoRectification.shellIntervals(ray: SIMD3(0, 0, 1), origin: SIMD3(0, 0, 1000), distances: 600...1600)
-        #expect(stretches.count == 2)
-        #expect(abs(stretches[0].0) < 1e-9 && abs(stretches[0].1 - 400) < 1e-9 && abs(stretches[1].0 - 1600) < 1e-9 && abs(stretches[1].1 - 2600) < 1e-9, "\(stretches)")
-        // A camera inside the near sphere: one stretch, from the near to the far sphere.
-        let inside = StereoRectification.shellIntervals(ray: SIMD3(0, 0, 1), origin: .zero, distances: 600...1600)
-        #expect(inside.count == 1 && abs(inside[0].0 - 600) < 1e-9 && abs(inside[0].1 - 1600) < 1e-9, "\(inside)")
+    @Test func aRayCrossesTheSlabBetweenItsDepths() {
+        let slab = WorkingSlab(origin: SIMD3(0, 0, -50), axis: SIMD3(0, 0, 1), depths: 600...1600)
+        // Straight ahead from the origin: 550…1550 mm along the ray.
+        let ahead = slab.interval(rayFrom: .zero, direction: SIMD3(0, 0, 1))
+        #expect(ahead.map { abs($0.0 - 550) < 1e-9 && abs($0.1 - 1550) < 1e-9 } == true, "\(String(describing: ahead))")
+        // 60° off the axis: twice as long a stretch, twice as far.
+        let oblique = slab.interval(rayFrom: .zero, direction: SIMD3(3.0.squareRoot() / 2, 0, 0.5))
+        #expect(oblique.map { abs($0.0 - 1100) < 1e-9 && abs($0.1 - 3100) < 1e-9 } == true, "\(String(describing: oblique))")
+        // Looking away, or along the slab from outside it: never inside.
+        #expect(slab.interval(rayFrom: .zero, direction: SIMD3(0, 0, -1)) == nil)
+        #expect(slab.interval(rayFrom: .zero, direction: SIMD3(1, 0, 0)) == nil)
+        // The slab of two cameras: between their centres, along their mean axis.
+        let rig = SyntheticFixtures.arcRig()
+        let pair = WorkingSlab(cameras: [rig.cameras[0], rig.cameras[1]], depths: 600...1600)
+        #expect(length(pair.origin - (rig.cameras[0].centre + rig.cameras[1].centre) / 2) < 1e-9)
+        #expect(abs(dot(pair.axis, rig.cameras[0].opticalAxis) - cos(9 * Double.pi / 180)) < 1e-9)
     }
 }

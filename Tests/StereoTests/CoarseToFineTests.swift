@@ -51,14 +51,14 @@ import Testing
         let rig = SyntheticFixtures.arcRig(scale: 0.25)
         let a = rig.cameras[0], b = rig.cameras[1]
         let rect = StereoRectification(camera1: a.camera, camera2: b.camera, cam2FromCam1: b.camFromWorld * a.camFromWorld.inverse, zeroDisparity: false)
-        let range = try #require(rect.disparityRange(distances: 800...1400, from: .zero))
+        let range = try #require(rect.disparityRange(slab: WorkingSlab(origin: .zero, axis: SIMD3(0, 0, 1), depths: 800...1400)))
         let p2 = rect.projection2
         var inside = 0, lo = Double.infinity, hi = -Double.infinity
         for k in 0..<2000 {
-            // Points on rays of camera 0 at distances 800…1400 mm.
+            // Points on rays of camera 0 at depths 800…1400 mm.
             let u = Double(k % 50) / 49 * Double(a.camera.imageWidth - 1), v = Double(k / 50) / 39 * Double(a.camera.imageHeight - 1)
             guard let ray = a.camera.ray(throughPixel: SIMD2(u, v)) else { continue }
-            let x = (800 + 600 * Double(k % 7) / 6) * ray
+            let x = (800 + 600 * Double(k % 7) / 6) / ray.z * ray
             let r = rect.rectified1FromCam1.matrix * x
             let u1 = rect.focal * r.x / r.z + rect.principal1.x, u2 = (rect.focal * r.x + p2[3]) / r.z + rect.principal2.x
             // Matchable: inside both rectified images.
