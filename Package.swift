@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",
-            dependencies: ["TrinocularCLI", "Imaging", "Geometry", "Surface", "TestSupport"]),
+            dependencies: ["TrinocularCLI", "Imaging", "Geometry", "LinearAlgebra", "Surface", "Synthesis", "TestSupport"]),
 
         // Speed is measured here, not in tests: `swift package benchmark`.
         .executableTarget(

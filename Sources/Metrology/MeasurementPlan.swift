@@ -139,14 +139,19 @@ extension MeasurementPlan {
     /// Measures every item on `mesh` with `landmarks`.
     /// - Throws: `PlanError` naming the measurement when a landmark is unknown, three
     ///   landmarks are in line, or no path or curve exists.
-    public func measure(_ mesh: TriangleMesh, landmarks: Landmarks, file: String, errors: ErrorModel = ErrorModel()) throws -> [MeasuredValue] {
-        try measureEach(mesh, landmarks: landmarks, file: file, errors: errors).map { try $0.result.get() }
+    public func measure(_ mesh: TriangleMesh, landmarks: Landmarks, file: String, errors: ErrorModel = ErrorModel(),
+                        unseen: [UnseenPatch] = []) throws -> [MeasuredValue] {
+        try measureEach(mesh, landmarks: landmarks, file: file, errors: errors, unseen: unseen).map { try $0.result.get() }
     }
 
     /// Measures each item on its own: a measurement that cannot be made here (a landmark
     /// this mesh could not take, a loop over a hole) is a failure with its reason, and the
     /// others are measured all the same — what a study needs of a capture.
-    public func measureEach(_ mesh: TriangleMesh, landmarks: Landmarks, file: String, errors: ErrorModel = ErrorModel())
+    /// - Parameter unseen: the patches the reconstruction filled (no camera saw them): a
+    ///   region volume counts those inside its loop as unseen area, which widens its
+    ///   uncertainty, and says so.
+    public func measureEach(_ mesh: TriangleMesh, landmarks: Landmarks, file: String, errors: ErrorModel = ErrorModel(),
+                            unseen: [UnseenPatch] = [])
         -> [(name: String, unit: String, result: Result<MeasuredValue, PlanError>)] {
         func landmark(_ name: String, in item: Item) throws -> Landmarks.Landmark {
             guard let l = landmarks.landmarks.first(where: { $0.name == name }) else {
@@ -205,13 +210,16 @@ extension MeasurementPlan {
                                      method: "area of the mesh inside the loop of shortest paths (faces cut along it)",
                                      path: r.boundary + [r.boundary[0]], closed: true)
             case let .volume(loop, model, band):
-                let r = try region(loop, band: band, in: item)
+                var r = try region(loop, band: band, in: item)
+                let filled = UnseenPatch.inside(r, of: mesh, unseen)
+                r.holeArea += filled.area
                 let measured: RegionVolume
                 do { measured = try RegionVolume(r, model: model, errors: errors) }
                 catch let e as RegionError { throw PlanError(file: file, problem: "measurement '\(item.name.excerpt())': \(e.problem)") }
                 let base = measured.base
                 var value = MeasuredValue(name: item.name, value: measured.volume, unit: "mm³",
-                                          method: "between the region and a \(model.rawValue) base fitted to \(base.points) vertices within \(Self.number(band)) mm outside the loop, weighted by their distance from it (RMS \(Self.number(base.rms, 3)) mm)" + (r.holesFilled > 0 ? "; \(r.holesFilled) hole(s) inside, \(Self.number(r.holeArea, 0)) mm², spanned by membranes" : ""),
+                                          method: "between the region and a \(model.rawValue) base fitted to \(base.points) vertices within \(Self.number(band)) mm outside the loop, weighted by their distance from it (RMS \(Self.number(base.rms, 3)) mm)" + (r.holesFilled > 0 ? "; \(r.holesFilled) hole(s) inside, \(Self.number(r.holeArea - filled.area, 0)) mm², spanned by membranes" : "")
+                                              + (filled.count > 0 ? "; \(filled.count) patch(es) no camera saw inside, \(Self.number(filled.area, 0)) mm², filled in reconstruction" : ""),
                                           path: r.boundary + [r.boundary[0]], closed: true)
                 value.uncertainty = measured.uncertainty
                 value.uncertaintyMethod = "the surface shifted by its error (\(errors.surfaceNoise) mm) over the region's area (\(Self.number(measured.surfaceTerm, 0)) mm³); the base's spread between distance-weighted and even weights (\(Self.number(measured.baseTerm, 0)) mm³); unseen (membrane-filled) area × mean height / √3 (\(Self.number(measured.unseenTerm, 0)) mm³); \(errors.scaleNote)"

@@ -361,3 +361,26 @@ extension TriangleMesh {
         return 0.5 * s
     }
 }
+
+/// A patch of surface no camera saw, filled when the mesh was made (a hole spanned by a
+/// membrane): its area (mm²) and the centroid of its boundary (mm, the mesh's frame).
+public struct UnseenPatch: Sendable, Equatable {
+    public var area: Double
+    public var centre: SIMD3<Double>
+    public init(area: Double, centre: SIMD3<Double>) { self.area = area; self.centre = centre }
+
+    /// The patches whose centre lies on a face of `region` (near its loop's bounding box,
+    /// then by the mesh's closest face): how many, and their area (mm²).
+    static func inside(_ region: SurfaceRegion, of mesh: TriangleMesh, _ patches: [UnseenPatch]) -> (count: Int, area: Double) {
+        guard !patches.isEmpty, let first = region.boundary.first else { return (0, 0) }
+        var lo = first, hi = first
+        for p in region.boundary { lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }
+        let margin = SIMD3<Double>(repeating: 0.25 * max((hi - lo).max(), 1))
+        let faces = Set(region.pieces.map(\.face))
+        var count = 0, area = 0.0
+        for patch in patches where all(patch.centre .>= lo - margin) && all(patch.centre .<= hi + margin) {
+            if faces.contains(mesh.closestPoint(to: patch.centre).face) { count += 1; area += patch.area }
+        }
+        return (count, area)
+    }
+}

@@ -112,8 +112,10 @@ extension Reconstructor {
             let made = SurfaceMesher.mesh(positions: cloud.positions, normals: cloud.normals, colors: cloud.colors, options: meshOptions)
             mesh = made.mesh; meshing = made.report
             let t = made.report.topology
-            progress(String(format: "meshed: %d vertices, %d faces, %@ (%.1f s)", made.mesh.vertices.count, made.mesh.faces.count,
-                            t.isClosed ? "closed" : "open", clock.lap("mesh")))
+            let holes = made.report.holes.filled, unseen = holes.reduce(0) { $0 + $1.area }
+            progress(String(format: "meshed: %d vertices, %d faces, %@; %d unseen patches filled, %.0f mm² (largest %.0f mm²) (%.1f s)",
+                            made.mesh.vertices.count, made.mesh.faces.count, t.isClosed ? "closed" : "open",
+                            holes.count, unseen, holes.map(\.area).max() ?? 0, clock.lap("mesh")))
             if options.texture {
                 let painted = MeshTexturing.atlas(for: made.mesh, rig: rig)
                 for (k, camera) in rig.cameras.enumerated() where painted.materials.contains(camera.id) { textures[camera.id] = colour[k] }

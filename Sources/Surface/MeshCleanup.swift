@@ -136,9 +136,11 @@ extension TriangleMesh {
         return out
     }
 
-    /// What `fillHoles` did: holes filled and those left (too large), with their sizes.
+    /// What `fillHoles` did: holes filled and those left (too large), with their sizes: the
+    /// boundary's edges and perimeter (mm), and for a filled hole the membrane's area (mm²)
+    /// and the centroid of its boundary (mm, the mesh's frame) — surface no camera saw.
     public struct HoleReport: Sendable, Equatable {
-        public var filled: [(edges: Int, perimeter: Double)] = []
+        public var filled: [(edges: Int, perimeter: Double, area: Double, centre: SIMD3<Double>)] = []
         public var left: [(edges: Int, perimeter: Double)] = []
         public init() {}
         public static func == (a: HoleReport, b: HoleReport) -> Bool {
@@ -162,8 +164,16 @@ extension TriangleMesh {
                 perimeter += ((a - b) * (a - b)).sum().squareRoot()
             }
             guard perimeter <= maximumPerimeter, loop.count >= 3 else { report.left.append((loop.count, perimeter)); continue }
+            let firstFace = faces.count
             fillLoop(loop)
-            report.filled.append((loop.count, perimeter))
+            var area = 0.0
+            for f in faces[firstFace...] {
+                let u = vertices[Int(f.y)] - vertices[Int(f.x)], w = vertices[Int(f.z)] - vertices[Int(f.x)]
+                let n = SIMD3(u.y * w.z - u.z * w.y, u.z * w.x - u.x * w.z, u.x * w.y - u.y * w.x)
+                area += 0.5 * (n * n).sum().squareRoot()
+            }
+            let centre = loop.reduce(SIMD3<Double>.zero) { $0 + vertices[Int($1)] } / Double(loop.count)
+            report.filled.append((loop.count, perimeter, area, centre))
         }
         return report
     }

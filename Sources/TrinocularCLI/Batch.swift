@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Interchange
+import LinearAlgebra
 import Metrology
 import Parallelism
 import Pipeline
@@ -22,8 +23,12 @@ struct Batch: ParsableCommand {
             STUDY's sub-folders that hold images are its captures (sorted by name). Each is \
             reconstructed (as `trinocular reconstruct`, without texture) and measured: the \
             mesh's area, its volume when closed, and with --plan the plan's measurements \
-            between the landmarks of the capture's landmarks.json (or --landmarks). Subject \
-            and session come from capture.json (else the folder's name and "default").
+            between the landmarks of the capture's landmarks.json. Landmarks are needed once \
+            per subject: a capture without its own takes those of its subject's baseline — \
+            the subject's first capture (by folder name) with a landmarks.json — carried \
+            over by registering the baseline's surface onto its own (the residual is stored \
+            as "landmark transfer residual"); else --landmarks. Subject and session come \
+            from capture.json (else the folder's name and "default").
 
             Results go to OUT/results.sqlite (studies, subjects, sessions, captures with their \
             inputs' SHA-256, runs with tool, parameters, timings, warnings or the error, and \
@@ -38,7 +43,8 @@ struct Batch: ParsableCommand {
             once, one thread each, which gets more cases per hour than one case on N threads; \
             fewer at once if the images' size says N would not fit in memory (their threads \
             then share the cores). The cases' numbers do not depend on N. --shard I/N takes \
-            every N-th capture from the I-th (1-based), for a cluster's job array; \
+            every N-th subject from the I-th (1-based; all of a subject's captures), for a \
+            cluster's job array; \
             `trinocular study merge` combines the stores. Progress \
             with counts and ETA goes to stderr; Ctrl-C (or SIGTERM) lets running cases finish \
             and stops (exit status 130, or 143); the same command resumes. \
@@ -69,14 +75,21 @@ struct Batch: ParsableCommand {
         let usage = "batch takes a study folder: a folder of capture folders"
         var captures = try StudyFolder.captures(in: studyURL, usage: usage).compactMap { c in c.name.map { ($0, c.url) } }
         guard !captures.isEmpty else { throw CaptureError(file: studyURL.path, problem: "is a capture folder, not a study; \(usage)") }
+        var subjects = try captures.map { try Self.subject($0.0, $0.1) }
         if let (index, count) = shard.flatMap(Self.parseShard) {
-            captures = captures.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
+            // By subject, so that a subject's captures (and its baseline) share a shard.
+            let order = Array(Set(subjects)).sorted()
+            let mine = Set(order.enumerated().filter { $0.offset % count == index - 1 }.map(\.element))
+            let kept = subjects.indices.filter { mine.contains(subjects[$0]) }
+            captures = kept.map { captures[$0] }; subjects = kept.map { subjects[$0] }
         }
         let outURL = URL(fileURLWithPath: out).standardizedFileURL
         try PrivateFile.makeFolder(outURL)
         let store = try ResultsStore(url: outURL.appendingPathComponent("results.sqlite"))
         let planBytes = try plan.map { try Self.read($0, what: "plan") }
         let sharedLandmarks = try landmarks.map { try Self.read($0, what: "landmarks") }
+        let baselines = planBytes == nil ? SubjectBaselines()
+            : try SubjectBaselines(zip(captures, subjects).map { (name: $0.0.0, url: $0.0.1, subject: $0.1) }, out: outURL)
         let parameters = JSONValue.object([
             ("tool", .string("trinocular \(TrinocularVersion.string)")),
             ("reconstruction", "defaults: neighbour pairs, meshing 0.75 mm adaptive, no texture"),
@@ -85,12 +98,15 @@ struct Batch: ParsableCommand {
         ]).text(pretty: false)
         let parametersSHA256 = Digest.hex(of: Array(parameters.utf8))
 
-        // What is left to do.
+        // What is left to do: the subjects' baselines first (a baseline run before whose
+        // files are gone runs again), then the others.
         var todo: [(String, URL, CaptureKey)] = []
         for (name, url) in captures {
-            let key = try Self.key(name, url)
-            if try !store.hasRun(key, parametersSHA256: parametersSHA256, retryFailed: retryFailed) { todo.append((name, url, key)) }
+            let key = baselines.inputs(try Self.key(name, url))
+            let lost = baselines.writes[name].map { !$0.exist } ?? false
+            if try lost || !store.hasRun(key, parametersSHA256: parametersSHA256, retryFailed: retryFailed) { todo.append((name, url, key)) }
         }
+        todo = todo.filter { baselines.writes[$0.0] != nil } + todo.filter { baselines.writes[$0.0] == nil }
         let skipped = captures.count - todo.count
         // Cases side by side, one thread each: independent cases use the cores better than one
         // case's loops do. Fewer cases than cores share the spare ones.
@@ -106,13 +122,17 @@ struct Batch: ParsableCommand {
         let semaphore = DispatchSemaphore(value: concurrent)
         let group = DispatchGroup()
         let work = DispatchQueue(label: "batch", attributes: .concurrent)
-        for (name, url, key) in todo {
+        let firstFollower = todo.firstIndex { baselines.writes[$0.0] == nil } ?? todo.count
+        for (k, (name, url, key)) in todo.enumerated() {
+            if k == firstFollower { group.wait() }  // the baselines' files are written
             semaphore.wait()
             if batchInterrupted != 0 { semaphore.signal(); notStarted += 1; continue }
             group.enter()
             work.async {
                 defer { semaphore.signal(); group.leave() }
-                guard let report = BatchCase.spawn(CaseRequest(folder: url.path, plan: planBytes, landmarks: sharedLandmarks, threads: width)) else {
+                let request = CaseRequest(folder: url.path, plan: planBytes, landmarks: sharedLandmarks, threads: width,
+                                          baseline: baselines.writes[name] ?? baselines.reads[name], writesBaseline: baselines.writes[name] != nil)
+                guard let report = BatchCase.spawn(request) else {
                     progressBar.stopped(name)
                     return
                 }
@@ -166,6 +186,13 @@ struct Batch: ParsableCommand {
         return Array(data)
     }
 
+    /// The capture's subject pseudonym: capture.json's, else the folder's name.
+    static func subject(_ name: String, _ url: URL) throws -> String {
+        let manifestURL = url.appendingPathComponent("capture.json")
+        let manifest = FileManager.default.fileExists(atPath: manifestURL.path) ? try CaptureManifest(contentsOf: manifestURL) : nil
+        return manifest?.subject ?? name
+    }
+
     /// Subject, session and the inputs' digest of a capture folder.
     static func key(_ name: String, _ url: URL) throws -> CaptureKey {
         let manifestURL = url.appendingPathComponent("capture.json")
@@ -187,7 +214,7 @@ struct Batch: ParsableCommand {
 
     /// Reconstructs and measures one capture; every error becomes the case's recorded failure.
     /// Runs in the case's own process (`batch-case`).
-    static func runCase(_ url: URL, plan: [UInt8]?, landmarks: [UInt8]?) -> CaseReport {
+    static func runCase(_ url: URL, plan: [UInt8]?, landmarks: [UInt8]?, baseline: SubjectBaselines.Files? = nil, writesBaseline: Bool = false) -> CaseReport {
         let started = Date()
         var warnings: [String] = [], measurements: [StoredMeasurement] = [], missing: [MissingMeasurement] = []
         do {
@@ -206,15 +233,20 @@ struct Batch: ParsableCommand {
                                                       method: "divergence theorem over the closed mesh"))
             }
             if let plan {
-                let ownLandmarks = url.appendingPathComponent("landmarks.json")
-                let file = FileManager.default.fileExists(atPath: ownLandmarks.path) ? ownLandmarks.path : "--landmarks"
-                guard let data = FileManager.default.contents(atPath: ownLandmarks.path).map(Array.init) ?? landmarks else {
-                    throw LandmarkError(file: ownLandmarks.path, problem: "is missing; a plan needs the capture's landmarks (or --landmarks)")
-                }
+                let items = try MeasurementPlan(json: Data(plan), file: "plan")
                 // A landmark this mesh cannot take, or a measurement it cannot make, leaves that
-                // measurement missing (with its reason), not the capture failed.
-                let placed = try Landmarks(json: Data(data), file: file, mesh: mesh, rig: capture.rig, keepingUnplaced: true)
-                for (name, unit, result) in try MeasurementPlan(json: Data(plan), file: "plan").measureEach(mesh, landmarks: placed, file: "plan", errors: ErrorModel()) {
+                // measurement missing (with its reason), not the capture failed; so does a
+                // baseline whose landmarks cannot be carried onto this capture.
+                let placed: Landmarks
+                do {
+                    let (landmarks, transfer) = try caseLandmarks(url, mesh: mesh, capture: capture, shared: landmarks, baseline: baseline, writesBaseline: writesBaseline)
+                    placed = landmarks
+                    if let transfer, let baseline { measurements.append(transferRecord(transfer, baseline: baseline.folder)) }
+                } catch let e as RegistrationError {
+                    missing += items.items.map { MissingMeasurement(name: $0.name, unit: $0.kind.unit, reason: "landmarks not carried from the baseline \(baseline?.folder ?? ""): \(e.problem)") }
+                    return CaseReport(error: nil, seconds: Date().timeIntervalSince(started), warnings: warnings, measurements: measurements, missing: missing)
+                }
+                for (name, unit, result) in items.measureEach(mesh, landmarks: placed, file: "plan", errors: ErrorModel(), unseen: unseenPatches(result)) {
                     switch result {
                     case let .success(v):
                         measurements.append(StoredMeasurement(name: v.name, value: v.value, unit: v.unit, uncertainty: v.uncertainty,
@@ -228,5 +260,19 @@ struct Batch: ParsableCommand {
         } catch {
             return CaseReport(error: "\(error)", seconds: Date().timeIntervalSince(started), warnings: warnings, measurements: [])
         }
+    }
+
+    /// The patches the reconstruction filled where no camera saw the surface.
+    static func unseenPatches(_ result: ReconstructionResult) -> [UnseenPatch] {
+        result.meshing?.holes.filled.map { UnseenPatch(area: $0.area, centre: $0.centre) } ?? []
+    }
+
+    /// The landmark transfer as a stored measurement: its registration's residual.
+    static func transferRecord(_ t: LandmarkTransfer.Result, baseline: String) -> StoredMeasurement {
+        let r = t.registration, angle = r.transform.rotation.angle * 180 / .pi
+        return StoredMeasurement(name: "landmark transfer residual", value: r.rms, unit: "mm", uncertainty: nil,
+                                 method: String(format: "landmarks carried from the subject's baseline capture %@: its surface registered onto this mesh (point-to-plane ICP, robust weights; %.1f %% of its samples inliers; turned %.2f°, moved %.1f mm); the RMS residual of the inliers",
+                                                baseline, 100 * r.inlierFraction, angle, length(r.transform.translation)),
+                                 qc: r.inlierFraction < 0.5 ? ["transfer-overlap-low"] : [])
     }
 }

@@ -48,6 +48,10 @@ struct CaseRequest: Codable, Sendable {
     var plan: [UInt8]?
     var landmarks: [UInt8]?
     var threads: Int
+    /// Landmarks once per subject: the baseline's files, and whether this case is the
+    /// baseline (writes them) or one of the subject's other captures (reads them).
+    var baseline: SubjectBaselines.Files? = nil
+    var writesBaseline = false
 }
 
 /// `trinocular batch-case` (hidden): runs one case of a batch in its own process and prints
@@ -65,7 +69,8 @@ struct BatchCase: ParsableCommand {
         let input = FileHandle.standardInput.readDataToEndOfFile()
         let request = try JSONDecoder().decode(CaseRequest.self, from: input)
         let report = Parallel.withWidth(request.threads) {
-            Batch.runCase(URL(fileURLWithPath: request.folder), plan: request.plan, landmarks: request.landmarks)
+            Batch.runCase(URL(fileURLWithPath: request.folder), plan: request.plan, landmarks: request.landmarks,
+                          baseline: request.baseline, writesBaseline: request.writesBaseline)
         }
         FileHandle.standardOutput.write(try JSONEncoder().encode(report))
     }

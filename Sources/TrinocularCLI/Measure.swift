@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Geometry
 import Interchange
+import LinearAlgebra
 import Metrology
 import Pipeline
 import Surface
@@ -18,7 +19,9 @@ struct Measure: ParsableCommand {
 
             With --landmarks (trinocular.landmarks/1: named 3D points in mm, moved onto the \
             mesh, or picks in a camera image, cast onto it — picks need --rig) the landmarks \
-            are placed and listed; with --plan (trinocular.plan/1) the plan's measurements \
+            are placed and listed (with --landmarks-on BASELINE, landmarks placed on another \
+            capture of the same subject are carried onto MESH by registration, and the \
+            residual is reported); with --plan (trinocular.plan/1) the plan's measurements \
             are made between them: straight distances, distances along the surface \
             (geodesic), contour lengths (the mesh cut by the plane through three \
             landmarks, or one landmark and a normal), and the area and volume of a region \
@@ -32,6 +35,9 @@ struct Measure: ParsableCommand {
     @Option(help: ArgumentHelp("Landmarks file (trinocular.landmarks/1).", valueName: "FILE")) var landmarks: String?
     @Option(help: ArgumentHelp("MeasuredValue plan (trinocular.plan/1); needs --landmarks.", valueName: "FILE")) var plan: String?
     @Option(help: ArgumentHelp("Rig file, for landmarks picked in camera images.", valueName: "PATH")) var rig: String?
+    @Option(name: .customLong("landmarks-on"),
+            help: ArgumentHelp("The mesh the landmarks were placed on — another capture of the same subject (its baseline): they are carried onto MESH by registering that mesh onto it, and the registration's residual is reported.", valueName: "BASELINE-MESH"))
+    var landmarksOn: String?
     @Option(help: ArgumentHelp("Also write each measurement's path or curve as an OBJ polyline (measurement-01.obj, …) in this folder, for display.", valueName: "DIR")) var paths: String?
     @Option(help: ArgumentHelp("The surface's error along its normal (mm), for the uncertainties: 0.15 by default (published repeatability of clinical 3D systems).", valueName: "MM")) var surfaceNoise: Double = 0.15
     @Flag(help: "Print one JSON document on stdout.") var json = false
@@ -39,6 +45,7 @@ struct Measure: ParsableCommand {
     func validate() throws {
         if plan != nil && landmarks == nil { throw ValidationError("--plan needs --landmarks: a plan measures between named landmarks") }
         if paths != nil && plan == nil { throw ValidationError("--paths needs --plan: it writes the plan's paths") }
+        if landmarksOn != nil && landmarks == nil { throw ValidationError("--landmarks-on needs --landmarks: the landmarks placed on that mesh") }
         if !(surfaceNoise >= 0 && surfaceNoise < 10) { throw ValidationError("--surface-noise must be 0…10 mm") }
     }
 
@@ -52,6 +59,31 @@ struct Measure: ParsableCommand {
         }
     }
 
+    /// The landmarks placed on `mesh`, or — with --landmarks-on — placed on that baseline mesh
+    /// and carried onto this one, with the transfer.
+    func placeLandmarks(_ data: Data, file: String, on mesh: TriangleMesh, rig: Rig?) throws -> (Landmarks, LandmarkTransfer.Result?) {
+        guard let landmarksOn else { return (try Landmarks(json: data, file: file, mesh: mesh, rig: rig), nil) }
+        let baseline = try Self.readMesh(landmarksOn)
+        let onBaseline = try Landmarks(json: data, file: file, mesh: baseline, rig: rig)
+        let transfer = try LandmarkTransfer.carry(onBaseline.landmarks.map { ($0.name, $0.point) }, from: LandmarkTransfer.samples(of: baseline), onto: mesh)
+        return (try Landmarks(json: LandmarkTransfer.json(transfer.landmarks), file: "\(file), carried from \(landmarksOn)", mesh: mesh, rig: nil), transfer)
+    }
+
+    /// The patches `reconstruct` filled where no camera saw the skin, from the
+    /// reconstruction.json beside the mesh when it describes this mesh (same vertex and face
+    /// counts); none otherwise.
+    static func unseenPatches(beside mesh: URL, mesh m: TriangleMesh) -> [UnseenPatch] {
+        let report = mesh.deletingLastPathComponent().appendingPathComponent("reconstruction.json")
+        guard let data = try? InputLimits.read(report, what: "a reconstruction report"), let root = try? JSONValue.parse(data),
+              let section = root["mesh"], section["vertices"]?.number == Double(m.vertices.count), section["faces"]?.number == Double(m.faces.count),
+              let list = section["unseenAreas"]?.array else { return [] }
+        return list.compactMap { entry in
+            guard let area = entry["areaMm2"]?.number, let c = entry["centreMm"]?.array?.compactMap(\.number), c.count == 3,
+                  area.isFinite, area >= 0, c.allSatisfy(\.isFinite) else { return nil }
+            return UnseenPatch(area: area, centre: SIMD3(c[0], c[1], c[2]))
+        }
+    }
+
     func run() throws {
         let url = URL(fileURLWithPath: mesh)
         let m = try Self.readMesh(mesh)
@@ -60,12 +92,12 @@ struct Measure: ParsableCommand {
         do { volume = try m.volume() } catch let e as VolumeRefused { refusal = e.reason }
         let bounds = m.bounds
         // Landmarks and the plan's measurements.
-        var placed: Landmarks?, measured: [MeasuredValue] = []
+        var placed: Landmarks?, measured: [MeasuredValue] = [], transfer: LandmarkTransfer.Result?
         if let landmarks {
             let rigFile = try rig.map { try Rig(contentsOf: URL(fileURLWithPath: $0)) }
             let data: Data
             data = try InputLimits.read(URL(fileURLWithPath: landmarks), what: "a landmarks file")
-            placed = try Landmarks(json: data, file: landmarks, mesh: m, rig: rigFile)
+            (placed, transfer) = try placeLandmarks(data, file: landmarks, on: m, rig: rigFile)
             if let plan {
                 let planData: Data
                 planData = try InputLimits.read(URL(fileURLWithPath: plan), what: "a plan")
@@ -74,7 +106,8 @@ struct Measure: ParsableCommand {
                    let e = d["calibration"]?["distanceErrorMm"]?.number, let span = d["calibration"]?["distanceErrorSpanMm"]?.number, span > 0 {
                     errors.relativeScale = e / span
                 }
-                measured = try MeasurementPlan(json: planData, file: plan).measure(m, landmarks: placed!, file: plan, errors: errors)
+                measured = try MeasurementPlan(json: planData, file: plan).measure(m, landmarks: placed!, file: plan, errors: errors,
+                                                                                   unseen: Self.unseenPatches(beside: url, mesh: m))
             }
         }
         var written: [URL] = []
@@ -99,7 +132,7 @@ struct Measure: ParsableCommand {
             written = try OutputFolder.write(files, to: url)
         }
         try AuditTrail.record("measure", subject: nil,
-                              inputs: [url] + [landmarks, plan].compactMap { $0.map { URL(fileURLWithPath: $0) } }, outputs: written)
+                              inputs: [url] + [landmarks, landmarksOn, plan].compactMap { $0.map { URL(fileURLWithPath: $0) } }, outputs: written)
         if json {
             var pairs: [(String, JSONValue)] = [
                 ("format", "trinocular.measure/1"), ("units", "mm"),
@@ -119,6 +152,13 @@ struct Measure: ParsableCommand {
                              ("source", .string(l.source)), ("movedMm", .number(l.snapDistance))])
                 })))
             }
+            if let t = transfer?.registration {
+                pairs.append(("landmarkTransfer", .object([
+                    ("method", "the landmarks' mesh registered onto this one (point-to-plane ICP, robust weights); the landmarks moved with it and placed on this mesh"),
+                    ("rmsMm", .number(t.rms)), ("inlierFraction", .number(t.inlierFraction)),
+                    ("rotationDegrees", .number(t.transform.rotation.angle * 180 / .pi)), ("translationMm", .number(length(t.transform.translation))),
+                ])))
+            }
             if plan != nil {
                 pairs.append(("measurements", .array(measured.map { r in
                     var fields: [(String, JSONValue)] = [("name", .string(r.name)), ("value", .number(r.value)), ("unit", .string(r.unit)),
@@ -137,6 +177,9 @@ struct Measure: ParsableCommand {
         if let volume { print("volume    \(fmt(volume, 1)) mm³ (\(fmt(volume / 1000, 2)) mL)") } else { print("volume    refused: the mesh is not closed") }
         if let b = bounds {
             print("bounds    x \(fmt(b.min.x, 1))…\(fmt(b.max.x, 1)), y \(fmt(b.min.y, 1))…\(fmt(b.max.y, 1)), z \(fmt(b.min.z, 1))…\(fmt(b.max.z, 1)) mm")
+        }
+        if let t = transfer?.registration {
+            print("landmarks carried from \(URL(fileURLWithPath: landmarksOn ?? "").lastPathComponent): registration residual \(fmt(t.rms, 3)) mm RMS, \(fmt(100 * t.inlierFraction, 1)) % inliers, turned \(fmt(t.transform.rotation.angle * 180 / .pi, 2))°, moved \(fmt(length(t.transform.translation), 1)) mm")
         }
         if let placed {
             print("landmarks")

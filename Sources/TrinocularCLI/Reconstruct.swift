@@ -261,6 +261,11 @@ extension ReconstructionReport {
         let t = m.topology
         var volume: JSONValue = .null, refused: JSONValue = .null
         do { volume = round(try mesh.volume()) } catch let e as VolumeRefused { refused = .string(e.description) } catch {}
+        let unseenArea: Double = m.holes.filled.reduce(0) { $0 + $1.area }
+        let unseen = JSONValue.array(m.holes.filled.sorted { $0.area > $1.area }.prefix(500).map { hole -> JSONValue in
+            let centre: [JSONValue] = [round(hole.centre.x, 10), round(hole.centre.y, 10), round(hole.centre.z, 10)]
+            return .object([("areaMm2", round(hole.area, 100)), ("perimeterMm", round(hole.perimeter, 100)), ("centreMm", .array(centre))])
+        })
         func holes(_ list: [(edges: Int, perimeter: Double)]) -> JSONValue {
             .array(list.sorted { $0.perimeter > $1.perimeter }.prefix(50).map { .object([("edges", .int($0.edges)), ("perimeterMm", round($0.perimeter, 100))]) })
         }
@@ -280,6 +285,9 @@ extension ReconstructionReport {
             ("degenerateFacesRemoved", .int(m.degenerateFacesRemoved)),
             ("nonManifoldFacesRemoved", .int(m.nonManifoldFacesRemoved)),
             ("holesFilled", .int(m.holes.filled.count)),
+            // Surface no camera saw, spanned by membranes: each filled hole, largest first.
+            ("unseenAreaMm2", round(unseenArea)),
+            ("unseenAreas", unseen),
             ("holesLeft", holes(m.holes.left)),
             ("smoothing", m.smoothing.map { s in .object([
                 ("maximumDisplacementMm", round(s.maximumDisplacement, 10000)), ("rmsDisplacementMm", round(s.rmsDisplacement, 10000)),

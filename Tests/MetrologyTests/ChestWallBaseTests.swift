@@ -60,4 +60,30 @@ struct ChestWallBaseTests {
             }
         }
     }
+
+    /// A patch the reconstruction filled (no camera saw it) inside a region's loop is counted
+    /// as unseen area: the volume says how much, and its uncertainty widens by the patch's
+    /// area × the region's mean height / √3; a patch outside the loop changes nothing.
+    @Test func unseenPatchesInsideTheLoopWidenTheUncertainty() throws {
+        let scene = TorsoFixtures.scene(separation: nil)
+        let mesh = TorsoFixtures.mesh(scene, step: 2)
+        let loop = TorsoFixtures.loop(scene, mound: 0, sigmas: 3)
+        let landmarks = try Landmarks(json: LandmarkTransfer.json(loop), file: "loop", mesh: mesh, rig: nil)
+        let names = loop.map { "\"\($0.name)\"" }
+        let plan = try MeasurementPlan(json: Data("""
+            {"format": "trinocular.plan/1", "measurements": [{"name": "v", "type": "volume", "loop": [\(names.joined(separator: ", ")), \(names[0])]}]}
+            """.utf8), file: "plan")
+        let apex = scene.skinPoint(theta: scene.mounds[0].theta, y: scene.mounds[0].y)
+        let far = scene.skinPoint(theta: 1.3, y: 20)
+        let plain = try plan.measure(mesh, landmarks: landmarks, file: "plan")[0]
+        let outside = try plan.measure(mesh, landmarks: landmarks, file: "plan", unseen: [UnseenPatch(area: 800, centre: far)])[0]
+        let inside = try plan.measure(mesh, landmarks: landmarks, file: "plan", unseen: [UnseenPatch(area: 800, centre: apex), UnseenPatch(area: 800, centre: far)])[0]
+        #expect(outside.uncertainty == plain.uncertainty && outside.value == plain.value && !outside.method.contains("no camera saw"))
+        #expect(inside.value == plain.value && inside.method.contains("1 patch(es) no camera saw inside, 800 mm²"), "\(inside.method)")
+        // The unseen term: 800 mm² × V/A / √3, combined in quadrature with the others.
+        let region = try mesh.region(loop: landmarks.landmarks, band: 40)
+        let term = 800 * plain.value / region.area / 3.0.squareRoot()
+        let expected = (plain.uncertainty * plain.uncertainty + term * term).squareRoot()
+        #expect(abs(inside.uncertainty - expected) <= 0.02 * expected, "\(inside.uncertainty) vs \(expected) (plain \(plain.uncertainty))")
+    }
 }

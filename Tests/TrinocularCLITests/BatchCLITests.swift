@@ -145,7 +145,7 @@ struct BatchCLITests {
         let root = try TestPaths.temporaryFolder("batch-crash")
         defer { try? FileManager.default.removeItem(at: root) }
         let out = root.appendingPathComponent("out"), calm = root.appendingPathComponent("calm")
-        let shard = ["--shard", "1/7"]   // 3 of the 21 captures
+        let shard = ["--shard", "1/7"]   // subject S01: 4 of the 21 captures
         let (process, errors) = try Self.start(["batch", Self.study.path, "--out", out.path, "--jobs", "1"] + shard)
         final class Box: @unchecked Sendable { var stderr = Data() }
         let box = Box(), reading = DispatchGroup()
@@ -166,13 +166,13 @@ struct BatchCLITests {
         let stderr = String(decoding: box.stderr, as: UTF8.self)
         #expect(victim != nil, "no case process was seen")
         #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(stderr)")
-        #expect(stderr.contains("[3/3]") && stderr.contains("1 failed") && stderr.contains("signal 9"), "\(stderr)")
+        #expect(stderr.contains("[4/4]") && stderr.contains("1 failed") && stderr.contains("signal 9"), "\(stderr)")
         let lines = try Self.export(out).split(separator: "\n").map(String.init)
         #expect(lines.filter { $0.contains(",failed,") && $0.contains("signal 9") }.count == 1, "\(lines)")
-        #expect(lines.filter { $0.contains(",surface area,") && $0.contains(",done,") }.count == 2, "\(lines)")
+        #expect(lines.filter { $0.contains(",surface area,") && $0.contains(",done,") }.count == 3, "\(lines)")
 
         let retry = try Run(["batch", Self.study.path, "--out", out.path, "--retry-failed"] + shard)
-        #expect(retry.status == 0 && retry.stderr.contains("2 done before, 1 to run"), "\(retry.stderr)")
+        #expect(retry.status == 0 && retry.stderr.contains("3 done before, 1 to run"), "\(retry.stderr)")
         let undisturbed = try Run(["batch", Self.study.path, "--out", calm.path] + shard)
         #expect(undisturbed.status == 0, "\(undisturbed.stderr)")
         #expect(try Self.export(out) == (try Self.export(calm)))
@@ -184,14 +184,14 @@ struct BatchCLITests {
         let root = try TestPaths.temporaryFolder("batch-interrupt")
         defer { try? FileManager.default.removeItem(at: root) }
         let out = root.appendingPathComponent("out"), calm = root.appendingPathComponent("calm")
-        let shard = ["--shard", "2/7"]   // 3 of the 21 captures
+        let shard = ["--shard", "2/7"]   // subject S02: 4 of the 21 captures
         let (process, errors) = try Self.start(["batch", Self.study.path, "--out", out.path, "--jobs", "1"] + shard)
         var seen = Data(), interrupted = false
         while true {
             let chunk = errors.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             seen += chunk
-            if !interrupted && String(decoding: seen, as: UTF8.self).contains("[1/3]") { kill(process.processIdentifier, SIGINT); interrupted = true }
+            if !interrupted && String(decoding: seen, as: UTF8.self).contains("[1/4]") { kill(process.processIdentifier, SIGINT); interrupted = true }
         }
         process.waitUntilExit()
         let stderr = String(decoding: seen, as: UTF8.self)
@@ -200,7 +200,7 @@ struct BatchCLITests {
         let rows = try Self.export(out).split(separator: "\n").count - 1
         #expect(rows == 1 || rows == 2, "\(rows) cases recorded")   // the first, and the second if it had started
         let resumed = try Run(["batch", Self.study.path, "--out", out.path] + shard)
-        #expect(resumed.status == 0 && resumed.stderr.contains("\(rows) done before, \(3 - rows) to run"), "\(resumed.stderr)")
+        #expect(resumed.status == 0 && resumed.stderr.contains("\(rows) done before, \(4 - rows) to run"), "\(resumed.stderr)")
         let undisturbed = try Run(["batch", Self.study.path, "--out", calm.path] + shard)
         #expect(undisturbed.status == 0, "\(undisturbed.stderr)")
         #expect(try Self.export(out) == (try Self.export(calm)))

@@ -1,5 +1,7 @@
 import Foundation
+import Geometry
 import Interchange
+import LinearAlgebra
 import Surface
 import TestSupport
 import Testing
@@ -120,5 +122,45 @@ import Testing
         #expect(uc.status == 2 && uc.stderr.contains("does not close") && uc.stderr.contains("'t3'") && uc.stderr.contains("'t1'"), "\(uc.stderr)")
         let n = try Run(["measure", mesh.path, "--plan", plan])
         #expect(n.status == 2 && n.stderr.contains("--landmarks"), "\(n.stderr)")
+    }
+
+    /// Issue 19: landmarks placed on a baseline capture's mesh are carried onto another
+    /// capture of the same subject (here the exact torso skin, turned 4° and moved 14 mm) by
+    /// registration: the same measurements as on the baseline, the turn recovered, and the
+    /// residual reported. Without --landmarks-on the same file is refused (14 mm off).
+    @Test func landmarksCarriedFromABaselineMesh() throws {
+        let dir = try TestPaths.temporaryFolder("measure-carried")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let scene = TorsoFixtures.scene(separation: 5)
+        let baseline = TorsoFixtures.mesh(scene, step: 2)
+        let motion = RigidTransform(rodrigues: 4 * Double.pi / 180 * normalize(SIMD3(0.2, 1, -0.3)), translation: SIMD3(8, -6, 10))
+        let moved = TriangleMesh(vertices: baseline.vertices.map(motion.apply), faces: baseline.faces)
+        let baselineURL = dir.appendingPathComponent("baseline.ply"), movedURL = dir.appendingPathComponent("later.ply")
+        try Data(PLYMesh.encode(baseline)).write(to: baselineURL)
+        try Data(PLYMesh.encode(moved)).write(to: movedURL)
+        let loop = TorsoFixtures.loop(scene, mound: 0, sigmas: 3)
+        let entries = loop.map { "{\"name\": \"\($0.name)\", \"point\": [\($0.point.x), \($0.point.y), \($0.point.z)]}" }
+        let landmarks = dir.appendingPathComponent("landmarks.json"), plan = dir.appendingPathComponent("plan.json")
+        try Data("{\"format\": \"trinocular.landmarks/1\", \"landmarks\": [\(entries.joined(separator: ", "))]}".utf8).write(to: landmarks)
+        let names = loop.map { "\"\($0.name)\"" }
+        try Data("""
+            {"format": "trinocular.plan/1", "measurements": [
+              {"name": "right volume", "type": "volume", "loop": [\(names.joined(separator: ", ")), \(names[0])]},
+              {"name": "across", "type": "geodesic", "from": "right-0", "to": "right-12"}]}
+            """.utf8).write(to: plan)
+        func values(_ run: Run) throws -> [String: Double] {
+            let j = try JSONValue.parse(Data(run.stdout.utf8))
+            return Dictionary(uniqueKeysWithValues: (j["measurements"]?.array ?? []).map { ($0["name"]?.string ?? "", $0["value"]?.number ?? .nan) })
+        }
+        let direct = try Run(["measure", baselineURL.path, "--landmarks", landmarks.path, "--plan", plan.path, "--json"])
+        #expect(direct.status == 0, "\(direct.stderr)")
+        let carried = try Run(["measure", movedURL.path, "--landmarks", landmarks.path, "--landmarks-on", baselineURL.path, "--plan", plan.path, "--json"])
+        #expect(carried.status == 0, "\(carried.stderr)")
+        let a = try values(direct), b = try values(carried)
+        #expect(abs(b["right volume"]! / a["right volume"]! - 1) < 0.002 && abs(b["across"]! - a["across"]!) < 0.05, "\(a) vs \(b)")
+        let transfer = try JSONValue.parse(Data(carried.stdout.utf8))["landmarkTransfer"]
+        #expect((transfer?["rmsMm"]?.number ?? 1) < 0.01 && abs((transfer?["rotationDegrees"]?.number ?? 0) - 4) < 0.05, "\(String(describing: transfer))")
+        let refused = try Run(["measure", movedURL.path, "--landmarks", landmarks.path, "--plan", plan.path])
+        #expect(refused.status == 2 && refused.stderr.contains("off the mesh"), "\(refused.stderr)")
     }
 }
