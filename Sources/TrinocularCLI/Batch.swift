@@ -98,15 +98,7 @@ struct Batch: ParsableCommand {
         ]).text(pretty: false)
         let parametersSHA256 = Digest.hex(of: Array(parameters.utf8))
 
-        // What is left to do: the subjects' baselines first (a baseline run before whose
-        // files are gone runs again), then the others.
-        var todo: [(String, URL, CaptureKey)] = []
-        for (name, url) in captures {
-            let key = baselines.inputs(try Self.key(name, url))
-            let lost = baselines.writes[name].map { !$0.exist } ?? false
-            if try lost || !store.hasRun(key, parametersSHA256: parametersSHA256, retryFailed: retryFailed) { todo.append((name, url, key)) }
-        }
-        todo = todo.filter { baselines.writes[$0.0] != nil } + todo.filter { baselines.writes[$0.0] == nil }
+        let todo = try Self.toDo(captures, store: store, parametersSHA256: parametersSHA256, retryFailed: retryFailed, baselines: baselines)
         let skipped = captures.count - todo.count
         // Cases side by side, one thread each: independent cases use the cores better than one
         // case's loops do. Fewer cases than cores share the spare ones.
@@ -184,6 +176,20 @@ struct Batch: ParsableCommand {
     static func read(_ path: String, what: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else { throw PlanError(file: path, problem: "the \(what) file cannot be read") }
         return Array(data)
+    }
+
+    /// What is left to do: captures without a run for the same inputs and parameters — the
+    /// subjects' baselines first (a baseline run before whose files are gone runs again),
+    /// then the others.
+    static func toDo(_ captures: [(String, URL)], store: ResultsStore, parametersSHA256: String, retryFailed: Bool,
+                     baselines: SubjectBaselines) throws -> [(String, URL, CaptureKey)] {
+        var todo: [(String, URL, CaptureKey)] = []
+        for (name, url) in captures {
+            let key = baselines.inputs(try key(name, url))
+            let lost = baselines.writes[name].map { !$0.exist } ?? false
+            if try lost || !store.hasRun(key, parametersSHA256: parametersSHA256, retryFailed: retryFailed) { todo.append((name, url, key)) }
+        }
+        return todo.filter { baselines.writes[$0.0] != nil } + todo.filter { baselines.writes[$0.0] == nil }
     }
 
     /// The capture's subject pseudonym: capture.json's, else the folder's name.

@@ -146,28 +146,7 @@ struct Measure: ParsableCommand {
             pairs.append(("volumeMm3", volume.map { .number($0) } ?? .null))
             if let refusal { pairs.append(("volumeRefused", .string(refusal))) }
             if let b = bounds { pairs.append(("boundsMm", .object([("min", .numbers([b.min.x, b.min.y, b.min.z])), ("max", .numbers([b.max.x, b.max.y, b.max.z]))]))) }
-            if let placed {
-                pairs.append(("landmarks", .array(placed.landmarks.map { l in
-                    .object([("name", .string(l.name)), ("pointMm", .numbers([l.point.x, l.point.y, l.point.z])),
-                             ("source", .string(l.source)), ("movedMm", .number(l.snapDistance))])
-                })))
-            }
-            if let t = transfer?.registration {
-                pairs.append(("landmarkTransfer", .object([
-                    ("method", "the landmarks' mesh registered onto this one (point-to-plane ICP, robust weights); the landmarks moved with it and placed on this mesh"),
-                    ("rmsMm", .number(t.rms)), ("inlierFraction", .number(t.inlierFraction)),
-                    ("rotationDegrees", .number(t.transform.rotation.angle * 180 / .pi)), ("translationMm", .number(length(t.transform.translation))),
-                ])))
-            }
-            if plan != nil {
-                pairs.append(("measurements", .array(measured.map { r in
-                    var fields: [(String, JSONValue)] = [("name", .string(r.name)), ("value", .number(r.value)), ("unit", .string(r.unit)),
-                                                         ("method", .string(r.method)),
-                                                         ("uncertainty", .number(r.uncertainty)), ("uncertaintyMethod", .string(r.uncertaintyMethod))]
-                    if let closed = r.closed { fields.append(("closed", .bool(closed))) }
-                    return .object(fields)
-                })))
-            }
+            pairs += Self.jsonPlaced(placed, measured: plan != nil ? measured : nil, transfer: transfer)
             FileHandle.standardOutput.write(JSONValue.object(pairs).data())
             return
         }
@@ -178,8 +157,41 @@ struct Measure: ParsableCommand {
         if let b = bounds {
             print("bounds    x \(fmt(b.min.x, 1))…\(fmt(b.max.x, 1)), y \(fmt(b.min.y, 1))…\(fmt(b.max.y, 1)), z \(fmt(b.min.z, 1))…\(fmt(b.max.z, 1)) mm")
         }
+        Self.printPlaced(placed, measured: measured, transfer: transfer, baseline: landmarksOn)
+    }
+
+    /// The JSON output's landmarks, their transfer and the plan's measurements.
+    static func jsonPlaced(_ placed: Landmarks?, measured: [MeasuredValue]?, transfer: LandmarkTransfer.Result?) -> [(String, JSONValue)] {
+        var pairs: [(String, JSONValue)] = []
+        if let placed {
+            pairs.append(("landmarks", .array(placed.landmarks.map { l in
+                .object([("name", .string(l.name)), ("pointMm", .numbers([l.point.x, l.point.y, l.point.z])),
+                         ("source", .string(l.source)), ("movedMm", .number(l.snapDistance))])
+            })))
+        }
         if let t = transfer?.registration {
-            print("landmarks carried from \(URL(fileURLWithPath: landmarksOn ?? "").lastPathComponent): registration residual \(fmt(t.rms, 3)) mm RMS, \(fmt(100 * t.inlierFraction, 1)) % inliers, turned \(fmt(t.transform.rotation.angle * 180 / .pi, 2))°, moved \(fmt(length(t.transform.translation), 1)) mm")
+            pairs.append(("landmarkTransfer", .object([
+                ("method", "the landmarks' mesh registered onto this one (point-to-plane ICP, robust weights); the landmarks moved with it and placed on this mesh"),
+                ("rmsMm", .number(t.rms)), ("inlierFraction", .number(t.inlierFraction)),
+                ("rotationDegrees", .number(t.transform.rotation.angle * 180 / .pi)), ("translationMm", .number(length(t.transform.translation))),
+            ])))
+        }
+        if let measured {
+            pairs.append(("measurements", .array(measured.map { r in
+                var fields: [(String, JSONValue)] = [("name", .string(r.name)), ("value", .number(r.value)), ("unit", .string(r.unit)),
+                                                     ("method", .string(r.method)),
+                                                     ("uncertainty", .number(r.uncertainty)), ("uncertaintyMethod", .string(r.uncertaintyMethod))]
+                if let closed = r.closed { fields.append(("closed", .bool(closed))) }
+                return .object(fields)
+            })))
+        }
+        return pairs
+    }
+
+    /// The table output's landmarks, their transfer and the plan's measurements.
+    static func printPlaced(_ placed: Landmarks?, measured: [MeasuredValue], transfer: LandmarkTransfer.Result?, baseline: String?) {
+        if let t = transfer?.registration {
+            print("landmarks carried from \(URL(fileURLWithPath: baseline ?? "").lastPathComponent): registration residual \(fmt(t.rms, 3)) mm RMS, \(fmt(100 * t.inlierFraction, 1)) % inliers, turned \(fmt(t.transform.rotation.angle * 180 / .pi, 2))°, moved \(fmt(length(t.transform.translation), 1)) mm")
         }
         if let placed {
             print("landmarks")
