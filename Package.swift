@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Reconstruction", targets: ["Reconstruction"]),
         .library(name: "Surface", targets: ["Surface"]),
         .library(name: "Metrology", targets: ["Metrology"]),
+        .library(name: "Rendering", targets: ["Rendering"]),
         .library(name: "Safekeeping", targets: ["Safekeeping"]),
         .library(name: "Studies", targets: ["Studies"]),
     ],
@@ -58,6 +59,8 @@ let package = Package(
         // Measurements on meshes: sections, landmarks, geodesics, regions (issue 7).
         .target(name: "Metrology", dependencies: ["Surface", "Geometry", "Interchange", "LinearAlgebra", "Parallelism"]),
         .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Parallelism"]),
+        // Pictures of meshes: a software rasterizer and the protocols' standard views (issue 20).
+        .target(name: "Rendering", dependencies: ["Geometry", "Imaging", "LinearAlgebra", "Parallelism", "Surface"]),
         // Patient data at rest: sealed archives, the audit log, de-identification (issue 8).
         .target(name: "Safekeeping", dependencies: [
             "Interchange",
@@ -74,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "TrinocularCLI",
             dependencies: [
-                "Pipeline", "Parallelism", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry", "Safekeeping", "Studies",
+                "Pipeline", "Parallelism", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry", "Safekeeping", "Studies", "Rendering",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -93,6 +96,7 @@ let package = Package(
         .testTarget(name: "StereoTests", dependencies: ["Stereo", "TestSupport"]),
         .testTarget(name: "ReconstructionTests", dependencies: ["Reconstruction", "Interchange", "TestSupport"]),
         .testTarget(name: "SurfaceTests", dependencies: ["Surface", "TestSupport"]),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "Surface", "Geometry", "LinearAlgebra", "Imaging", "Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(name: "MetrologyTests", dependencies: ["Metrology", "Surface", "Geometry", "LinearAlgebra", "Synthesis", "TestSupport"]),
         .testTarget(name: "SafekeepingTests", dependencies: ["Safekeeping", "Interchange", "TestSupport"]),
         .testTarget(name: "StudiesTests", dependencies: ["Studies", "TestSupport"]),
@@ -105,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "TrinocularBenchmarks",
             dependencies: [
-                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Metrology", "Parallelism", "Pipeline", "Reconstruction", "Safekeeping", "Stereo", "Surface", "Synthesis",
+                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Metrology", "Parallelism", "Pipeline", "Reconstruction", "Rendering", "Safekeeping", "Stereo", "Surface", "Synthesis",
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/TrinocularBenchmarks",

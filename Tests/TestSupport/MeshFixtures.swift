@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 import Surface
 
 /// Meshes with known geometry for tests.
@@ -21,5 +22,28 @@ public enum MeshFixtures {
             }
         } }
         return TriangleMesh(vertices: v, faces: faces)
+    }
+
+    /// A sphere of `radius` about `centre`: an icosahedron subdivided `levels` times, outward faces.
+    public static func sphere(radius: Double, centre: SIMD3<Double>, levels: Int) -> TriangleMesh {
+        let t = (1 + 5.0.squareRoot()) / 2
+        var v: [SIMD3<Double>] = [[-1, t, 0], [1, t, 0], [-1, -t, 0], [1, -t, 0], [0, -1, t], [0, 1, t], [0, -1, -t], [0, 1, -t],
+                                  [t, 0, -1], [t, 0, 1], [-t, 0, -1], [-t, 0, 1]].map { normalize($0) }
+        var f: [SIMD3<Int32>] = [[0, 11, 5], [0, 5, 1], [0, 1, 7], [0, 7, 10], [0, 10, 11], [1, 5, 9], [5, 11, 4], [11, 10, 2], [10, 7, 6], [7, 1, 8],
+                                 [3, 9, 4], [3, 4, 2], [3, 2, 6], [3, 6, 8], [3, 8, 9], [4, 9, 5], [2, 4, 11], [6, 2, 10], [8, 6, 7], [9, 8, 1]]
+        for _ in 0..<levels {
+            var mid: [UInt64: Int32] = [:], next: [SIMD3<Int32>] = []
+            func m(_ a: Int32, _ b: Int32) -> Int32 {
+                let key = UInt64(min(a, b)) << 32 | UInt64(max(a, b))
+                if let k = mid[key] { return k }
+                v.append(normalize(v[Int(a)] + v[Int(b)])); mid[key] = Int32(v.count - 1); return Int32(v.count - 1)
+            }
+            for x in f {
+                let ab = m(x.x, x.y), bc = m(x.y, x.z), ca = m(x.z, x.x)
+                next += [SIMD3(x.x, ab, ca), SIMD3(x.y, bc, ab), SIMD3(x.z, ca, bc), SIMD3(ab, bc, ca)]
+            }
+            f = next
+        }
+        return TriangleMesh(vertices: v.map { centre + radius * $0 }, faces: f)
     }
 }

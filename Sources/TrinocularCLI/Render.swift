@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import Geometry
+import Imaging
+import Interchange
+import Rendering
+import Surface
+
+/// `trinocular render MESH --out IMAGE.png`: a picture of a mesh from a standard view of the
+/// clinical protocols or from a rig camera.
+struct Render: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw a mesh as a PNG picture: a standard clinical view or a rig camera's.",
+        discussion: """
+            Views (--view) are those of the clinical photography protocols, placed relative to \
+            the capture rig (--rig; without it the mesh's frame is taken as the first camera's, \
+            as reconstruct writes it): front (from the first camera's side, its image's up \
+            up), left-oblique and right-oblique (turned 45° about the up axis), left and right \
+            (90°: left shows the subject's left side), top and bottom (looking down at and up \
+            at the subject: the worm's-eye view of the nose); each frames the whole mesh with \
+            a 30° field of view. camera:ID renders through rig camera ID itself, its lens \
+            included, at its image size unless --size says otherwise: the picture lands on \
+            that camera's photograph.
+
+            --colour shading draws the shape in light grey under a soft headlight and a key \
+            light from the upper left; --colour vertex draws the mesh's vertex colours (a \
+            reconstruction's photograph colours: mesh.ply). The PNG carries no metadata and is \
+            written 0600, all at once; an existing file is refused without --force. Example: \
+            trinocular render out/mounds/mesh.ply --out front.png --rig samples/mounds/rig.json
+            """)
+
+    @Argument(help: ArgumentHelp("Mesh file (PLY or OBJ, mm).", valueName: "MESH")) var mesh: String
+    @Option(help: ArgumentHelp("The picture to write (.png).", valueName: "IMAGE.png")) var out: String
+    @Option(help: ArgumentHelp("front, left-oblique, left, right-oblique, right, top, bottom, or camera:ID.", valueName: "VIEW")) var view = "front"
+    @Option(help: ArgumentHelp("The capture's rig (rig.json): places the views, and camera:ID needs it.", valueName: "PATH")) var rig: String?
+    @Option(help: ArgumentHelp("Picture size in pixels, WIDTHxHEIGHT (default 1024x1024; a rig camera's image size for camera:ID).", valueName: "WxH")) var size: String?
+    @Option(help: ArgumentHelp("shading or vertex (the mesh's vertex colours).", valueName: "COLOUR")) var colour = "shading"
+    @Flag(help: "Replace an existing picture.") var force = false
+
+    static func parseSize(_ s: String) -> (Int, Int)? {
+        let p = s.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard p.count == 2, (16...8192).contains(p[0]), (16...8192).contains(p[1]) else { return nil }
+        return (p[0], p[1])
+    }
+
+    func validate() throws {
+        guard StandardView(view) != nil else {
+            throw ValidationError("--view must be one of \(StandardView.named.map(\.0).joined(separator: ", ")) or camera:ID, got '\(view)'")
+        }
+        if let size, Self.parseSize(size) == nil { throw ValidationError("--size must be WIDTHxHEIGHT, each 16…8192 pixels, e.g. 1024x1024") }
+        guard SurfaceColouring(rawValue: colour) != nil else { throw ValidationError("--colour must be shading or vertex, got '\(colour)'") }
+        guard out.lowercased().hasSuffix(".png") else { throw ValidationError("--out must name a .png file") }
+    }
+
+    func run() throws {
+        let meshURL = URL(fileURLWithPath: mesh), outURL = URL(fileURLWithPath: out).standardizedFileURL
+        if FileManager.default.fileExists(atPath: outURL.path) && !force {
+            throw OutputError(file: outURL.path, problem: "already exists; choose another --out or add --force", fault: .badInput)
+        }
+        let m = try Measure.readMesh(mesh)
+        guard !m.faces.isEmpty else { throw MeshFileError(file: meshURL.path, problem: "the mesh has no faces to draw") }
+        let rigFile = try rig.map { try Rig(contentsOf: URL(fileURLWithPath: $0)) }
+        let chosen = StandardView(view)!
+        var (width, height) = size.flatMap(Self.parseSize) ?? (1024, 1024)
+        if case let .camera(id) = chosen {
+            guard let rigFile else { throw ValidationError("--view \(view) needs --rig: the rig that has camera '\(id)'") }
+            guard let c = rigFile.camera(id: id) else {
+                throw RigFileError(file: rig!, problem: "has no camera '\(id)' (it has \(rigFile.cameras.map(\.id).joined(separator: ", ")))")
+            }
+            if size == nil { (width, height) = (c.camera.imageWidth, c.camera.imageHeight) }
+        }
+        let camera = chosen.camera(for: m, rig: rigFile, width: width, height: height)!
+        let started = Date()
+        let picture = Rasterizer.render(m, from: camera, colouring: SurfaceColouring(rawValue: colour)!)
+        try PrivateFile.write(try PNG.encode(picture.image), to: outURL)
+        try AuditTrail.record("render", subject: nil, inputs: [meshURL] + (rig.map { [URL(fileURLWithPath: $0)] } ?? []), outputs: [outURL])
+        print(String(format: "%@: %@ view, %d×%d, %d of its pixels show the surface (%.2f s)",
+                     outURL.lastPathComponent, chosen.description, width, height, picture.coveredPixels, Date().timeIntervalSince(started)))
+    }
+}

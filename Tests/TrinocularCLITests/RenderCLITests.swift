@@ -1,0 +1,45 @@
+import Foundation
+import Geometry
+import Imaging
+import LinearAlgebra
+import Surface
+import TestSupport
+import Testing
+
+/// `trinocular render` (issue 20): a sphere drawn through a rig camera covers its disc, the
+/// PNG carries no metadata and is private; bad views and a missing rig exit 2.
+struct RenderCLITests {
+    @Test func aSphereThroughARigCameraAndTheMistakes() throws {
+        let dir = try TestPaths.temporaryFolder("render")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (r, d, f) = (60.0, 700.0, 1800.0)
+        let mesh = dir.appendingPathComponent("sphere.ply"), rig = dir.appendingPathComponent("rig.json")
+        try Data(PLYMesh.encode(MeshFixtures.sphere(radius: r, centre: SIMD3(0, 0, d), levels: 5))).write(to: mesh)
+        let camera = PinholeCamera(intrinsics: Intrinsics(fx: f, fy: f, cx: 399.5, cy: 299.5), imageWidth: 800, imageHeight: 600)
+        try Rig(cameras: [RigCamera(id: "cam0", camera: camera, camFromWorld: RigidTransform(rotation: .identity, translation: .zero))]).write(to: rig)
+        let out = dir.appendingPathComponent("cam0.png")
+        let run = try Run(["render", mesh.path, "--out", out.path, "--view", "camera:cam0", "--rig", rig.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let image = try ImageFile.read(out).eightBit
+        #expect(image.width == 800 && image.height == 600)
+        let channels = image.layout.channels
+        let drawn = (0..<(image.width * image.height)).filter { i in (0..<channels).contains { image.pixels[i * channels + $0] < 255 } }.count
+        let disc = Double.pi * pow(f * r / (d * d - r * r).squareRoot(), 2)
+        #expect(abs(Double(drawn) / disc - 1) < 0.005, "\(drawn) px vs \(disc)")
+        let bytes = try Data(contentsOf: out)
+        for chunk in ["tEXt", "iTXt", "zTXt", "eXIf", "tIME"] { #expect(bytes.range(of: Data(chunk.utf8)) == nil, "\(chunk) in the PNG") }
+        let mode = try FileManager.default.attributesOfItem(atPath: out.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        // Every standard view draws something.
+        let front = try Run(["render", mesh.path, "--out", dir.appendingPathComponent("left.png").path, "--view", "left", "--size", "256x256"])
+        #expect(front.status == 0 && front.stdout.contains("left view, 256×256"), "\(front.stdout) \(front.stderr)")
+        // Mistakes: exit 2 with the reason, nothing written.
+        let side = try Run(["render", mesh.path, "--out", dir.appendingPathComponent("x.png").path, "--view", "side"])
+        #expect(side.status == 2 && side.stderr.contains("front, left-oblique"), "\(side.stderr)")
+        let noRig = try Run(["render", mesh.path, "--out", dir.appendingPathComponent("y.png").path, "--view", "camera:cam0"])
+        #expect(noRig.status == 2 && noRig.stderr.contains("needs --rig"), "\(noRig.stderr)")
+        let again = try Run(["render", mesh.path, "--out", out.path])
+        #expect(again.status == 2 && again.stderr.contains("already exists"), "\(again.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.png").path) && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("y.png").path))
+    }
+}
