@@ -84,54 +84,17 @@ public enum OBJMesh {
 
     /// Reads an OBJ mesh. - Throws: `MeshFileError` naming `file`, the line and the problem.
     public static func decode(_ bytes: [UInt8], file: String) throws -> TriangleMesh {
+        try decodeTextured(bytes, file: file).mesh
+    }
+
+    /// Reads an OBJ mesh with its texture coordinates: when every face names a `vt` for each
+    /// corner under a `usemtl`, an atlas whose materials are those names (their image files
+    /// come from the material library, `TextureAtlas.imageFiles`), and the `mtllib` named.
+    public static func decodeTextured(_ bytes: [UInt8], file: String) throws -> (mesh: TriangleMesh, atlas: TextureAtlas?, materialLibrary: String?) {
         guard let text = String(bytes: bytes, encoding: .utf8) else { throw MeshFileError(file: file, problem: "not UTF-8 text (an OBJ file is text)") }
-        var vertices: [SIMD3<Double>] = [], colors: [SIMD3<UInt8>] = [], faces: [SIMD3<Int32>] = []
-        var coloured: Bool?
-        var sawStatement = false
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            func fail(_ problem: String) -> MeshFileError { MeshFileError(file: file, problem: "line \(number + 1): \(problem)") }
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
-            guard let key = f.first else { continue }
-            switch key {
-            case "v":
-                guard f.count == 4 || f.count == 7 else { throw fail("a vertex needs x y z (and optionally r g b)") }
-                let values = try f.dropFirst().map { s -> Double in
-                    guard let v = Double(s), v.isFinite else { throw fail("\"\(s.excerpt())\" is not a finite number") }
-                    return v
-                }
-                vertices.append(SIMD3(values[0], values[1], values[2]))
-                let hasColour = values.count == 6
-                if let c = coloured, c != hasColour { throw fail("some vertices have colours and some do not") }
-                coloured = hasColour
-                if hasColour {
-                    // Colours are 0…1; any finite number clamps (×255 of a huge one would not fit an Int).
-                    let c = values[3...5].map { UInt8(min(255, max(0, ($0 * 255).rounded()))) }
-                    colors.append(SIMD3(c[0], c[1], c[2]))
-                }
-                sawStatement = true
-            case "f":
-                guard f.count >= 4 else { throw fail("a face needs three vertices or more") }
-                guard f.count <= 1001 else { throw fail("a face of \(f.count - 1) vertices") }
-                var idx: [Int32] = []
-                for ref in f.dropFirst() {
-                    let first = ref.split(separator: "/", omittingEmptySubsequences: false).first ?? ""
-                    guard let n = Int(first), n != 0 else { throw fail("\"\(ref.excerpt())\" is not a vertex reference") }
-                    let i = n > 0 ? n - 1 : vertices.count + n
-                    guard i >= 0, i < vertices.count else { throw fail("face names vertex \(n), but \(vertices.count) are defined so far") }
-                    guard let index = Int32(exactly: i) else { throw fail("vertex \(n) is beyond the 2³¹ vertices a mesh may have") }
-                    idx.append(index)
-                }
-                for k in 1..<(idx.count - 1) { faces.append(SIMD3(idx[0], idx[k], idx[k + 1])) }
-                sawStatement = true
-            case "vn", "vt", "vp", "o", "g", "s", "usemtl", "mtllib", "l", "p":
-                sawStatement = true
-            default:
-                throw fail("unknown statement \"\(key.excerpt())\"")
-            }
-        }
-        guard sawStatement else { throw MeshFileError(file: file, problem: "no vertices or faces: not an OBJ mesh") }
-        return TriangleMesh(vertices: vertices, faces: faces, colors: coloured == true ? colors : nil)
+        var reader = OBJReader(file: file)
+        try reader.read(text)
+        return (reader.mesh, reader.atlas, reader.materialLibrary)
     }
 
     public static func read(_ url: URL) throws -> TriangleMesh {

@@ -1,4 +1,5 @@
 import Foundation
+import Interchange
 
 /// Texture coordinates for a mesh whose faces are painted from photographs: each face takes
 /// its three corners' coordinates in one image (a material). Coordinates follow OBJ: u to
@@ -66,5 +67,29 @@ extension OBJMesh {
             out += "newmtl \(name)\nKa 1 1 1\nKd 1 1 1\nKs 0 0 0\nd 1\nillum 1\nmap_Kd \(file)\n\n"
         }
         return Array(out.utf8)
+    }
+}
+
+extension TextureAtlas {
+    /// The image file of each of `materials` (`map_Kd`) in the material library `mtl`. Every
+    /// file must be a plain name (the image beside the OBJ, no folders: a library must not
+    /// point elsewhere on the disk).
+    /// - Throws: `MeshFileError` naming the library and the material.
+    public static func imageFiles(materials: [String], mtl: URL) throws -> [String] {
+        guard let text = try? String(contentsOf: mtl, encoding: .utf8) else { throw MeshFileError(file: mtl.path, problem: "cannot read the material library (UTF-8 text)") }
+        var files: [String: String] = [:], current: String?
+        for raw in text.split(separator: "\n") {
+            let f = raw.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+            guard let key = f.first else { continue }
+            if key == "newmtl" { current = f.dropFirst().joined(separator: " ") }
+            if key == "map_Kd", let current, let name = f.last { files[current] = String(name) }
+        }
+        return try materials.map { m in
+            guard let file = files[m] else { throw MeshFileError(file: mtl.path, problem: "material '\(m.excerpt())' has no map_Kd image") }
+            guard !file.contains("/"), !file.contains("\\"), file != "..", file != "." else {
+                throw MeshFileError(file: mtl.path, problem: "material '\(m.excerpt())': the image '\(file.excerpt())' must be a file beside the OBJ")
+            }
+            return file
+        }
     }
 }

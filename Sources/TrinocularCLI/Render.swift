@@ -24,7 +24,9 @@ struct Render: ParsableCommand {
 
             --colour shading draws the shape in light grey under a soft headlight and a key \
             light from the upper left; --colour vertex draws the mesh's vertex colours (a \
-            reconstruction's photograph colours: mesh.ply). The PNG carries no metadata and is \
+            reconstruction's photograph colours: mesh.ply); --colour texture maps the \
+            photographs onto the mesh (reconstruct's mesh.obj with its mesh.mtl and the images \
+            beside it). The PNG carries no metadata and is \
             written 0600, all at once; an existing file is refused without --force. Example: \
             trinocular render out/mounds/mesh.ply --out front.png --rig samples/mounds/rig.json
             """)
@@ -34,7 +36,7 @@ struct Render: ParsableCommand {
     @Option(help: ArgumentHelp("front, left-oblique, left, right-oblique, right, top, bottom, or camera:ID.", valueName: "VIEW")) var view = "front"
     @Option(help: ArgumentHelp("The capture's rig (rig.json): places the views, and camera:ID needs it.", valueName: "PATH")) var rig: String?
     @Option(help: ArgumentHelp("Picture size in pixels, WIDTHxHEIGHT (default 1024x1024; a rig camera's image size for camera:ID).", valueName: "WxH")) var size: String?
-    @Option(help: ArgumentHelp("shading or vertex (the mesh's vertex colours).", valueName: "COLOUR")) var colour = "shading"
+    @Option(help: ArgumentHelp("shading, vertex (the mesh's vertex colours) or texture (an OBJ's photographs).", valueName: "COLOUR")) var colour = "shading"
     @Flag(help: "Replace an existing picture.") var force = false
 
     static func parseSize(_ s: String) -> (Int, Int)? {
@@ -48,7 +50,10 @@ struct Render: ParsableCommand {
             throw ValidationError("--view must be one of \(StandardView.named.map(\.0).joined(separator: ", ")) or camera:ID, got '\(view)'")
         }
         if let size, Self.parseSize(size) == nil { throw ValidationError("--size must be WIDTHxHEIGHT, each 16…8192 pixels, e.g. 1024x1024") }
-        guard SurfaceColouring(rawValue: colour) != nil else { throw ValidationError("--colour must be shading or vertex, got '\(colour)'") }
+        guard let colouring = SurfaceColouring(rawValue: colour) else { throw ValidationError("--colour must be shading, vertex or texture, got '\(colour)'") }
+        if colouring == .texture && !mesh.lowercased().hasSuffix(".obj") {
+            throw ValidationError("--colour texture needs a textured OBJ (reconstruct's mesh.obj, with mesh.mtl and its images beside it)")
+        }
         guard out.lowercased().hasSuffix(".png") else { throw ValidationError("--out must name a .png file") }
     }
 
@@ -57,7 +62,7 @@ struct Render: ParsableCommand {
         if FileManager.default.fileExists(atPath: outURL.path) && !force {
             throw OutputError(file: outURL.path, problem: "already exists; choose another --out or add --force", fault: .badInput)
         }
-        let m = try Measure.readMesh(mesh)
+        let (m, texture) = try Self.readMesh(meshURL, textured: colour == SurfaceColouring.texture.rawValue)
         guard !m.faces.isEmpty else { throw MeshFileError(file: meshURL.path, problem: "the mesh has no faces to draw") }
         let rigFile = try rig.map { try Rig(contentsOf: URL(fileURLWithPath: $0)) }
         let chosen = StandardView(view)!
@@ -71,10 +76,26 @@ struct Render: ParsableCommand {
         }
         let camera = chosen.camera(for: m, rig: rigFile, width: width, height: height)!
         let started = Date()
-        let picture = Rasterizer.render(m, from: camera, colouring: SurfaceColouring(rawValue: colour)!)
+        let picture = Rasterizer.render(m, from: camera, colouring: SurfaceColouring(rawValue: colour)!, texture: texture)
         try PrivateFile.write(try PNG.encode(picture.image), to: outURL)
         try AuditTrail.record("render", subject: nil, inputs: [meshURL] + (rig.map { [URL(fileURLWithPath: $0)] } ?? []), outputs: [outURL])
         print(String(format: "%@: %@ view, %d×%d, %d of its pixels show the surface (%.2f s)",
                      outURL.lastPathComponent, chosen.description, width, height, picture.coveredPixels, Date().timeIntervalSince(started)))
+    }
+
+    /// The mesh, and for a textured OBJ its atlas with the images its material library names.
+    static func readMesh(_ url: URL, textured: Bool) throws -> (TriangleMesh, Texture?) {
+        guard textured else { return (try Measure.readMesh(url.path), nil) }
+        let bytes: Data
+        do { bytes = try Data(contentsOf: url) } catch { throw MeshFileError(file: url.path, problem: "cannot read the file") }
+        let (mesh, atlas, library) = try OBJMesh.decodeTextured(Array(bytes), file: url.path)
+        guard let atlas, let library else {
+            throw MeshFileError(file: url.path, problem: "has no texture coordinates and materials for every face: --colour texture needs reconstruct's mesh.obj (made without --no-texture)")
+        }
+        guard !library.contains("/") else { throw MeshFileError(file: url.path, problem: "its material library '\(library.excerpt())' must be a file beside it") }
+        let folder = url.deletingLastPathComponent()
+        let files = try TextureAtlas.imageFiles(materials: atlas.materials, mtl: folder.appendingPathComponent(library))
+        let images = try files.map { try ImageFile.read(folder.appendingPathComponent($0)).eightBit }
+        return (mesh, Texture(atlas: atlas, images: images))
     }
 }

@@ -70,10 +70,7 @@ struct RasterizerTests {
                 let c = render.image.pixels[(3 * i)..<(3 * i + 3)].map(Double.init)
                 a.append((c[0] + c[1] + c[2]) / 3); b.append(Double(gray[i]))
             }
-            let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
-            var sab = 0.0, saa = 0.0, sbb = 0.0
-            for (x, y) in zip(a, b) { sab += (x - ma) * (y - mb); saa += (x - ma) * (x - ma); sbb += (y - mb) * (y - mb) }
-            let zncc = sab / (saa * sbb).squareRoot()
+            let zncc = TestSupport.zncc(a, b)
             if ProcessInfo.processInfo.environment["TRINOCULAR_FIGURES"] != nil {
                 print(String(format: "FIGURE render %@: %d px drawn, %.2f %% on the subject, ZNCC %.3f", rig.cameras[k].id, drawn, 100 * Double(onSubject) / Double(drawn), zncc))
             }

@@ -19,6 +19,39 @@ import Testing
         #expect(abs(mesh.area - 1) < 1e-12)
     }
 
+    /// Issue 20: a textured OBJ reads back with its atlas (coordinates, corners, materials),
+    /// and its material library gives each material's image — only a file beside the OBJ.
+    @Test func texturedMeshesReadBackWithTheirAtlas() throws {
+        let mesh = TriangleMesh(vertices: [SIMD3(0, 0, 0), SIMD3(1, 0, 0), SIMD3(1, 1, 0), SIMD3(0, 1, 0)], faces: [SIMD3(0, 1, 2), SIMD3(0, 2, 3)])
+        let atlas = TextureAtlas(materials: ["cam0", "cam1"], textureFiles: ["cam0.png", "cam1.jpg"],
+                                 coordinates: [SIMD2(0.1, 0.2), SIMD2(0.9, 0.2), SIMD2(0.9, 0.8), SIMD2(0.1, 0.8)],
+                                 faceCoordinates: [SIMD3(0, 1, 2), SIMD3(0, 2, 3)], faceMaterial: [1, 0])
+        let (back, read, library) = try OBJMesh.decodeTextured(OBJMesh.encode(mesh, atlas: atlas, materialLibrary: "mesh.mtl"), file: "t.obj")
+        let got = try #require(read)
+        #expect(Set(back.faces.map { [$0.x, $0.y, $0.z] }) == Set(mesh.faces.map { [$0.x, $0.y, $0.z] }) && library == "mesh.mtl")
+        // Faces are grouped by material on writing: each read face against the same face written.
+        for f in back.faces.indices {
+            let o = try #require(mesh.faces.firstIndex(of: back.faces[f]))
+            let k = got.faceCoordinates[f], original = atlas.faceCoordinates[o]
+            #expect(got.materials[Int(got.faceMaterial[f])] == atlas.materials[Int(atlas.faceMaterial[o])])
+            for (a, b) in [(k.x, original.x), (k.y, original.y), (k.z, original.z)] {
+                let difference: SIMD2<Float> = got.coordinates[Int(a)] - atlas.coordinates[Int(b)]
+                let worst: Float = max(abs(difference.x), abs(difference.y))
+                #expect(worst < 1e-6)
+            }
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("obj-mtl-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let mtl = dir.appendingPathComponent("mesh.mtl")
+        try Data(OBJMesh.material(atlas: atlas)).write(to: mtl)
+        #expect(try TextureAtlas.imageFiles(materials: got.materials, mtl: mtl) == got.materials.map { $0 == "cam0" ? "cam0.png" : "cam1.jpg" })
+        try Data("newmtl cam0\nmap_Kd ../../etc/passwd\n".utf8).write(to: mtl)
+        #expect(throws: MeshFileError.self) { try TextureAtlas.imageFiles(materials: ["cam0"], mtl: mtl) }
+        // Faces without texture coordinates: no atlas.
+        #expect(try OBJMesh.decodeTextured(Array("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n".utf8), file: "p.obj").atlas == nil)
+    }
+
     @Test func malformedFilesNameTheLine() throws {
         func problem(_ text: String) -> String? {
             do { _ = try OBJMesh.decode(Array(text.utf8), file: "m.obj"); return nil } catch let e as MeshFileError { return e.problem } catch { return "\(error)" }

@@ -32,3 +32,14 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 }
+
+/// Zero-mean normalized cross-correlation of two equally long series (−1…1; NaN when either
+/// is constant): how alike two images look over the same pixels, whatever their brightness
+/// and contrast.
+public func zncc(_ a: [Double], _ b: [Double]) -> Double {
+    precondition(a.count == b.count, "series of one length")
+    let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+    var sab = 0.0, saa = 0.0, sbb = 0.0
+    for (x, y) in zip(a, b) { sab += (x - ma) * (y - mb); saa += (x - ma) * (x - ma); sbb += (y - mb) * (y - mb) }
+    return sab / (saa * sbb).squareRoot()
+}

@@ -42,4 +42,33 @@ struct RenderCLITests {
         #expect(again.status == 2 && again.stderr.contains("already exists"), "\(again.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.png").path) && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("y.png").path))
     }
+
+    /// `--colour texture` on reconstruct's mesh.obj, through a rig camera: the photographs
+    /// mapped back look like that camera's photograph (ZNCC ≥ 0.9 over the drawn pixels).
+    @Test func aTexturedReconstructionThroughItsCamera() throws {
+        let dir = try TestPaths.temporaryFolder("render-texture")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = dir.appendingPathComponent("capture"), out = dir.appendingPathComponent("out")
+        let synth = try Run(["synth", "capture", "--scene", "mounds", "--out", capture.path, "--scale", "0.25"])
+        #expect(synth.status == 0, "\(synth.stderr)")
+        let reconstruct = try Run(["reconstruct", capture.path, "--out", out.path])
+        #expect(reconstruct.status == 0, "\(reconstruct.stderr)")
+        let picture = dir.appendingPathComponent("cam1.png")
+        let run = try Run(["render", out.appendingPathComponent("mesh.obj").path, "--out", picture.path, "--view", "camera:cam1",
+                           "--rig", capture.appendingPathComponent("rig.json").path, "--colour", "texture"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let rendered = try ImageFile.read(picture).eightBit, photo = try ImageFile.read(capture.appendingPathComponent("cam1.png")).eightBit.grayscale()
+        #expect(rendered.width == photo.width && rendered.height == photo.height)
+        var a: [Double] = [], b: [Double] = []
+        for i in 0..<(photo.width * photo.height) {
+            let c = rendered.pixels[(3 * i)..<(3 * i + 3)].map(Double.init)
+            guard c.contains(where: { $0 < 255 }) else { continue }   // background
+            a.append(c.reduce(0, +) / 3); b.append(Double(photo.pixels[i]))
+        }
+        let correlation = zncc(a, b)
+        #expect(a.count > photo.width * photo.height / 10 && correlation >= 0.9, "\(a.count) px, ZNCC \(correlation)")
+        // A PLY has no texture: refused before anything is written.
+        let ply = try Run(["render", out.appendingPathComponent("mesh.ply").path, "--out", dir.appendingPathComponent("z.png").path, "--colour", "texture"])
+        #expect(ply.status == 2 && ply.stderr.contains("textured OBJ"), "\(ply.stderr)")
+    }
 }
