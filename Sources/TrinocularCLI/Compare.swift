@@ -1,10 +1,12 @@
 import ArgumentParser
 import Foundation
+import Imaging
 import Geometry
 import Interchange
 import LinearAlgebra
 import Metrology
 import Pipeline
+import Rendering
 import Surface
 
 /// `trinocular compare PRE POST --out DIR`: registration, surface change, volume change;
@@ -27,9 +29,11 @@ struct Compare: ParsableCommand {
             Writes to OUT-FOLDER, all at once: registered.ply (the post mesh in the pre mesh's \
             frame; with --mirror, the mirrored mesh), distance.ply (the compared mesh coloured \
             by signed distance: blue inside, white unchanged, red outside, saturating at \
-            --range mm) and comparison.json (trinocular.comparison/1: the rigid motion, \
-            distance statistics, region volumes with uncertainties). docs/formats.md, \
-            "Comparison", has the fields.
+            --range mm), distance-front.png, distance-left-oblique.png and \
+            distance-right-oblique.png (pictures of that map in the standard views of the \
+            mesh's frame, with a colour bar in mm; with --mirror asymmetry-*.png) and \
+            comparison.json (trinocular.comparison/1: the rigid motion, distance statistics, \
+            region volumes with uncertainties). docs/formats.md, "Comparison", has the fields.
 
             Example: trinocular compare pre/mesh.ply post/mesh.ply --landmarks pre-landmarks.json \
             --region left=l1,l2,l3,l4,l5,l1 --out change
@@ -60,7 +64,17 @@ struct Compare: ParsableCommand {
         if !(range > 0 && range.isFinite) { throw ValidationError("--range must be a positive number of mm") }
     }
 
+    static let heatMapViews: [StandardView] = [.front, .leftOblique, .rightOblique]
     static let files = ["registered.ply", "distance.ply", "comparison.json"]
+        + ["distance", "asymmetry"].flatMap { kind in heatMapViews.map { "\(kind)-\($0).png" } }
+
+    /// Pictures of `mesh` coloured by `distances` from the heat-map views, with a colour bar.
+    static func heatMaps(_ mesh: TriangleMesh, distances: [Double], range: Double, kind: String) throws -> [(String, [UInt8])] {
+        try heatMapViews.map { view in
+            let camera = view.camera(for: mesh, rig: nil, width: 1024, height: 1024)!
+            return ("\(kind)-\(view).png", try PNG.encode(HeatMap.picture(mesh, distances: distances, range: range, from: camera)))
+        }
+    }
 
     func run() throws {
         let outURL = URL(fileURLWithPath: out).standardizedFileURL
@@ -88,7 +102,7 @@ struct Compare: ParsableCommand {
                 ("registered.ply", PLYMesh.encode(mirrored, comments: [version + ": the mesh mirrored about its symmetry plane"])),
                 ("distance.ply", PLYMesh.encode(Self.coloured(before, by: result.asymmetry, range: range), comments: [version + ": asymmetry, red = this side stands out, saturating at \(range) mm"])),
                 ("comparison.json", Array(json.data())),
-            ], to: outURL)
+            ] + Self.heatMaps(before, distances: result.asymmetry, range: range, kind: "asymmetry"), to: outURL)
             print("symmetry plane: point (\(fmt(result.plane.point.x, 2)), \(fmt(result.plane.point.y, 2)), \(fmt(result.plane.point.z, 2))) mm, normal (\(fmt(result.plane.normal.x, 4)), \(fmt(result.plane.normal.y, 4)), \(fmt(result.plane.normal.z, 4)))")
             print("RMS asymmetry \(fmt(result.rms, 3)) mm over \(fmt(100 * result.overlap, 1)) % of the vertices; stands out most by \(fmt(result.peakOut.value, 2)) mm at (\(fmt(result.peakOut.point.x, 1)), \(fmt(result.peakOut.point.y, 1)), \(fmt(result.peakOut.point.z, 1)))")
             try AuditTrail.record("compare --mirror", subject: nil, inputs: [URL(fileURLWithPath: pre)], outputs: written)
@@ -169,7 +183,7 @@ struct Compare: ParsableCommand {
             ("registered.ply", PLYMesh.encode(result.registered, comments: [version + ": the post mesh in the pre mesh's frame"])),
             ("distance.ply", PLYMesh.encode(Self.coloured(result.registered, by: result.distances, range: range), comments: [version + ": signed distance from the pre surface, red = outside, saturating at \(range) mm"])),
             ("comparison.json", Array(json.data())),
-        ], to: outURL)
+        ] + Self.heatMaps(result.registered, distances: result.distances, range: range, kind: "distance"), to: outURL)
         try AuditTrail.record("compare", subject: nil,
                               inputs: [pre, post!].map { URL(fileURLWithPath: $0) } + (landmarks.map { [URL(fileURLWithPath: $0)] } ?? []), outputs: written)
         print("registered: rotation \(fmt(angle, 3))°, translation \(fmt(length(t.translation), 2)) mm, RMS \(fmt(result.registration.rms, 3)) mm, \(fmt(100 * result.registration.inlierFraction, 1)) % inliers")
@@ -189,12 +203,7 @@ struct Compare: ParsableCommand {
     /// The mesh with vertex colours for signed distances: blue (−range) … white (0) … red (+range); grey where NaN.
     static func coloured(_ mesh: TriangleMesh, by distances: [Double], range: Double) -> TriangleMesh {
         var m = mesh
-        m.colors = distances.map { d in
-            guard d.isFinite else { return SIMD3<UInt8>(128, 128, 128) }
-            let t = min(max(d / range, -1), 1)
-            let fade = UInt8((255 * (1 - abs(t))).rounded())
-            return t >= 0 ? SIMD3(255, fade, fade) : SIMD3(fade, fade, 255)
-        }
+        m.colors = HeatMap.colours(distances, range: range)
         return m
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Geometry
 import Interchange
 import LinearAlgebra
@@ -72,6 +73,20 @@ struct CompareCLITests {
         let top = try #require(map.vertices.indices.min { length(map.vertices[$0] - SIMD3(-45, 0, 16.5)) < length(map.vertices[$1] - SIMD3(-45, 0, 16.5)) })
         #expect(colors[top].x == 255 && colors[top].y < 200, "\(colors[top])")
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("registered.ply").path))
+        // Its pictures (issue 20): the bump in red, and a colour bar with its labels in black.
+        for view in ["front", "left-oblique", "right-oblique"] {
+            let picture = try ImageFile.read(out.appendingPathComponent("distance-\(view).png")).eightBit
+            #expect(picture.height == 1024 && picture.width > 1024 && picture.layout == .rgb)
+            var red = 0, ink = 0
+            for y in 0..<picture.height {
+                for x in 0..<picture.width {
+                    let i = 3 * (y * picture.width + x), p = (picture.pixels[i], picture.pixels[i + 1], picture.pixels[i + 2])
+                    if x < 1024 && p.0 > 200 && p.1 < 200 && p.2 < 200 { red += 1 }
+                    if x > 1024 && p.0 == 0 && p.1 == 0 && p.2 == 0 { ink += 1 }
+                }
+            }
+            #expect(red > 100 && ink > 50, "\(view): \(red) red pixels, \(ink) of labels")
+        }
 
         // Mirror symmetry of a patch symmetric about x = 0, turned and shifted.
         var symmetric = MeshFixtures.heightField(half: 100, step: 1) { x, y in -(x * x + y * y) / 600 + Self.bump(x, y, -45, 0, 15) + Self.bump(x, y, 45, 0, 15) + Self.bump(x, y, 0, -50, 8) }
@@ -86,6 +101,7 @@ struct CompareCLITests {
         let expected = motion.rotation.matrix * SIMD3(1, 0, 0)
         #expect(abs(abs(normal[0] * expected.x + normal[1] * expected.y + normal[2] * expected.z) - 1) < 1e-5, "\(normal) vs \(expected)")
         #expect((mj["symmetry"]?["rmsAsymmetryMm"]?.number ?? 1) < 0.01)
+        #expect(try ImageFile.read(mirrorOut.appendingPathComponent("asymmetry-front.png")).eightBit.width > 1024)
 
         // Bad input: a loop that does not close names its ends; a corrupt mesh names the file.
         let bad = dir.appendingPathComponent("bad")
