@@ -76,9 +76,12 @@ struct BatchCase: ParsableCommand {
     }
 
     /// A case whose batch was killed (SIGKILL, a cluster's preemption) stops within a second
-    /// instead of computing for nobody.
+    /// instead of computing for nobody. The batch's pid comes in the environment: a case
+    /// forked just before its batch died starts already adopted by another process, and
+    /// taking that one for its batch it would have run to the end (BatchCLITests saw one
+    /// outlive its batch by 4 s under load).
     static func endWithParent() {
-        let parent = getppid()
+        let parent = ProcessInfo.processInfo.environment["TRINOCULAR_BATCH_PID"].flatMap { pid_t($0) } ?? getppid()
         Thread.detachNewThread {
             while getppid() == parent { usleep(500_000) }
             _exit(1)
@@ -101,6 +104,7 @@ struct BatchCase: ParsableCommand {
         // case must not (they would take the core of the case beside it).
         var environment = ProcessInfo.processInfo.environment
         if environment["OPENBLAS_NUM_THREADS"] == nil { environment["OPENBLAS_NUM_THREADS"] = String(request.threads) }
+        environment["TRINOCULAR_BATCH_PID"] = String(getpid())
         process.environment = environment
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input
