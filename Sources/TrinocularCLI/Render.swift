@@ -3,6 +3,7 @@ import Foundation
 import Geometry
 import Imaging
 import Interchange
+import Metrology
 import Rendering
 import Surface
 
@@ -26,7 +27,9 @@ struct Render: ParsableCommand {
             light from the upper left; --colour vertex draws the mesh's vertex colours (a \
             reconstruction's photograph colours: mesh.ply); --colour texture maps the \
             photographs onto the mesh (reconstruct's mesh.obj with its mesh.mtl and the images \
-            beside it). The PNG carries no metadata and is \
+            beside it). --landmarks marks the landmarks (red discs) where the surface does not \
+            hide them, and with --plan each measurement's path, contour or loop is drawn in its \
+            own colour. The PNG carries no metadata and is \
             written 0600, all at once; an existing file is refused without --force. Example: \
             trinocular render out/mounds/mesh.ply --out front.png --rig samples/mounds/rig.json
             """)
@@ -37,6 +40,8 @@ struct Render: ParsableCommand {
     @Option(help: ArgumentHelp("The capture's rig (rig.json): places the views, and camera:ID needs it.", valueName: "PATH")) var rig: String?
     @Option(help: ArgumentHelp("Picture size in pixels, WIDTHxHEIGHT (default 1024x1024; a rig camera's image size for camera:ID).", valueName: "WxH")) var size: String?
     @Option(help: ArgumentHelp("shading, vertex (the mesh's vertex colours) or texture (an OBJ's photographs).", valueName: "COLOUR")) var colour = "shading"
+    @Option(help: ArgumentHelp("Landmarks to mark (trinocular.landmarks/1; picks need --rig): red discs where the surface does not hide them.", valueName: "FILE")) var landmarks: String?
+    @Option(help: ArgumentHelp("A measurement plan whose paths, contours and loops to draw (needs --landmarks).", valueName: "FILE")) var plan: String?
     @Flag(help: "Replace an existing picture.") var force = false
 
     static func parseSize(_ s: String) -> (Int, Int)? {
@@ -55,6 +60,7 @@ struct Render: ParsableCommand {
             throw ValidationError("--colour texture needs a textured OBJ (reconstruct's mesh.obj, with mesh.mtl and its images beside it)")
         }
         guard out.lowercased().hasSuffix(".png") else { throw ValidationError("--out must name a .png file") }
+        if plan != nil && landmarks == nil { throw ValidationError("--plan needs --landmarks: a plan measures between named landmarks") }
     }
 
     func run() throws {
@@ -76,9 +82,10 @@ struct Render: ParsableCommand {
         }
         let camera = chosen.camera(for: m, rig: rigFile, width: width, height: height)!
         let started = Date()
-        let picture = Rasterizer.render(m, from: camera, colouring: SurfaceColouring(rawValue: colour)!, texture: texture)
+        var picture = Rasterizer.render(m, from: camera, colouring: SurfaceColouring(rawValue: colour)!, texture: texture)
+        try drawOverlays(on: &picture, mesh: m, rig: rigFile, view: camera)
         try PrivateFile.write(try PNG.encode(picture.image), to: outURL)
-        try AuditTrail.record("render", subject: nil, inputs: [meshURL] + (rig.map { [URL(fileURLWithPath: $0)] } ?? []), outputs: [outURL])
+        try AuditTrail.record("render", subject: nil, inputs: [meshURL] + [rig, landmarks, plan].compactMap { $0.map { URL(fileURLWithPath: $0) } }, outputs: [outURL])
         print(String(format: "%@: %@ view, %d×%d, %d of its pixels show the surface (%.2f s)",
                      outURL.lastPathComponent, chosen.description, width, height, picture.coveredPixels, Date().timeIntervalSince(started)))
     }
@@ -97,5 +104,21 @@ struct Render: ParsableCommand {
         let files = try TextureAtlas.imageFiles(materials: atlas.materials, mtl: folder.appendingPathComponent(library))
         let images = try files.map { try ImageFile.read(folder.appendingPathComponent($0)).eightBit }
         return (mesh, Texture(atlas: atlas, images: images))
+    }
+
+    /// The landmarks as red discs and the plan's paths, contours and loops as lines, one
+    /// colour per measurement, where the surface does not hide them.
+    func drawOverlays(on picture: inout Rendering.Render, mesh: TriangleMesh, rig: Rig?, view: RenderCamera) throws {
+        guard let landmarks else { return }
+        let data = try InputLimits.read(URL(fileURLWithPath: landmarks), what: "a landmarks file")
+        let placed = try Landmarks(json: data, file: landmarks, mesh: mesh, rig: rig)
+        if let plan {
+            let planData = try InputLimits.read(URL(fileURLWithPath: plan), what: "a plan")
+            let palette: [SIMD3<UInt8>] = [SIMD3(20, 110, 230), SIMD3(20, 170, 60), SIMD3(230, 140, 0), SIMD3(150, 60, 200), SIMD3(0, 170, 170)]
+            for (k, r) in try MeasurementPlan(json: planData, file: plan).measure(mesh, landmarks: placed, file: plan).enumerated() {
+                Overlay.polyline(r.path, closed: r.closed == true, on: &picture, view: view, colour: palette[k % palette.count])
+            }
+        }
+        Overlay.mark(placed.landmarks.map(\.point), on: &picture, view: view, colour: SIMD3(220, 30, 30))
     }
 }

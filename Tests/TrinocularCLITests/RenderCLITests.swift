@@ -33,6 +33,28 @@ struct RenderCLITests {
         // Every standard view draws something.
         let front = try Run(["render", mesh.path, "--out", dir.appendingPathComponent("left.png").path, "--view", "left", "--size", "256x256"])
         #expect(front.status == 0 && front.stdout.contains("left view, 256×256"), "\(front.stdout) \(front.stderr)")
+        // Landmarks and a plan's path drawn over it: the front pole's disc at the principal
+        // point, a landmark on the far side hidden (one disc of red, not two), the geodesic
+        // between two front landmarks in the first plan colour.
+        let landmarks = dir.appendingPathComponent("landmarks.json"), plan = dir.appendingPathComponent("plan.json")
+        let s30 = 0.5 * r, c30 = 0.75.squareRoot() * r
+        try Data("""
+            {"format": "trinocular.landmarks/1", "landmarks": [{"name": "pole", "point": [0, 0, \(d - r)]},
+              {"name": "side", "point": [\(s30), 0, \(d - c30)]}, {"name": "back", "point": [\(-s30), 0, \(d + c30)]}]}
+            """.utf8).write(to: landmarks)
+        try Data(#"{"format": "trinocular.plan/1", "measurements": [{"name": "arc", "type": "geodesic", "from": "pole", "to": "side"}]}"#.utf8).write(to: plan)
+        let marked = dir.appendingPathComponent("marked.png")
+        let overlay = try Run(["render", mesh.path, "--out", marked.path, "--view", "camera:cam0", "--rig", rig.path, "--landmarks", landmarks.path, "--plan", plan.path])
+        #expect(overlay.status == 0, "\(overlay.stderr)")
+        let m = try ImageFile.read(marked).eightBit
+        func count(_ colour: (UInt8, UInt8, UInt8)) -> Int {
+            (0..<(m.width * m.height)).filter { m.pixels[3 * $0] == colour.0 && m.pixels[3 * $0 + 1] == colour.1 && m.pixels[3 * $0 + 2] == colour.2 }.count
+        }
+        let centre = 3 * (300 * 800 + 400)
+        #expect(m.pixels[centre] == 220 && m.pixels[centre + 1] == 30, "the pole's disc at the principal point")
+        let red = count((220, 30, 30)), path = count((20, 110, 230))
+        #expect(red > 2 * 60 && red < 2 * 100, "\(red) red pixels: two discs of radius 5 (the far one hidden)")
+        #expect(path > 30, "\(path) pixels of the geodesic")
         // Mistakes: exit 2 with the reason, nothing written.
         let side = try Run(["render", mesh.path, "--out", dir.appendingPathComponent("x.png").path, "--view", "side"])
         #expect(side.status == 2 && side.stderr.contains("front, left-oblique"), "\(side.stderr)")
