@@ -167,15 +167,10 @@ public enum Rasterizer {
             let n = SIMD3<Double>(normals![i])
             let toEye = normalize(eye - mesh.vertices[i])
             let head = abs(dot(n, toEye)), keyLight = abs(dot(n, key))
-            let light = Float(0.25 + 0.55 * head + 0.3 * keyLight)
-            let albedo: SIMD3<Float>
             if colouring == .vertex, let colours = mesh.colors, colours.count == mesh.vertices.count {
-                albedo = SIMD3<Float>(colours[i])
-                return albedo * min(1, Float(0.55 + 0.45 * head))  // soft: the photograph's shading is in the colours
-            } else {
-                albedo = grey
+                return SIMD3<Float>(colours[i]) * min(1, Float(0.55 + 0.45 * head))  // soft: the photograph's shading is in the colours
             }
-            return albedo * light
+            return grey * Float(0.25 + 0.55 * head + 0.3 * keyLight)
         }
     }
 }
