@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Surface", targets: ["Surface"]),
         .library(name: "Metrology", targets: ["Metrology"]),
         .library(name: "Rendering", targets: ["Rendering"]),
+        .library(name: "Viewer", targets: ["Viewer"]),
         .library(name: "Safekeeping", targets: ["Safekeeping"]),
         .library(name: "Studies", targets: ["Studies"]),
     ],
@@ -27,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // The viewer's loopback HTTP server (issue 20): small, Swift concurrency, no SwiftNIO.
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
         .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.0",
                  traits: ["MallocInterposer"]),
     ],
@@ -61,6 +64,11 @@ let package = Package(
         .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Parallelism"]),
         // Pictures of meshes: a software rasterizer and the protocols' standard views (issue 20).
         .target(name: "Rendering", dependencies: ["Geometry", "Imaging", "LinearAlgebra", "Parallelism", "Surface"]),
+        // A browser viewer on loopback: the mesh, its colours, landmarks placed by clicking (issue 20).
+        .target(name: "Viewer", dependencies: [
+            "Geometry", "Interchange", "LinearAlgebra", "Metrology", "Rendering", "Surface",
+            .product(name: "FlyingFox", package: "FlyingFox"),
+        ]),
         // Patient data at rest: sealed archives, the audit log, de-identification (issue 8).
         .target(name: "Safekeeping", dependencies: [
             "Interchange",
@@ -77,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "TrinocularCLI",
             dependencies: [
-                "Pipeline", "Parallelism", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry", "Safekeeping", "Studies", "Rendering",
+                "Pipeline", "Parallelism", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry", "Safekeeping", "Studies", "Rendering", "Viewer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -103,7 +111,7 @@ let package = Package(
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",
-            dependencies: ["TrinocularCLI", "Imaging", "Geometry", "LinearAlgebra", "Surface", "Synthesis", "TestSupport"]),
+            dependencies: ["TrinocularCLI", "Imaging", "Geometry", "LinearAlgebra", "Rendering", "Surface", "Synthesis", "TestSupport"]),
 
         // Speed is measured here, not in tests: `swift package benchmark`.
         .executableTarget(

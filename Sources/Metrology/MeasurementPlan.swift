@@ -37,6 +37,22 @@ public struct MeasurementPlan: Sendable {
 
     public var items: [Item]
 
+    /// Every landmark name the plan uses, in the order the plan first names them (what a
+    /// viewer asks the user to place).
+    public var landmarkNames: [String] {
+        var names: [String] = []
+        for item in items {
+            let used: [String]
+            switch item.kind {
+            case let .distance(a, b), let .geodesic(a, b): used = [a, b]
+            case let .contour(through, _, between): used = through + (between.map { [$0.0, $0.1] } ?? [])
+            case let .area(loop), let .volume(loop, _, _): used = loop
+            }
+            for n in used where !names.contains(n) { names.append(n) }
+        }
+        return names
+    }
+
     /// - Throws: `PlanError` naming the file, the measurement and the problem.
     public init(json data: Data, file: String) throws {
         let root: JSONValue

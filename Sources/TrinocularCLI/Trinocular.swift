@@ -28,7 +28,7 @@ struct Trinocular: ParsableCommand {
             """,
         version: TrinocularVersion.string,
         subcommands: [
-            Info.self, Calibrate.self, Reconstruct.self, Measure.self, Render.self, Compare.self, Batch.self, Synth.self,
+            Info.self, Calibrate.self, Reconstruct.self, Measure.self, Render.self, View.self, Compare.self, Batch.self, Synth.self,
             Deidentify.self, Seal.self, Unseal.self, Audit.self, Study.self, BatchCase.self,
         ])
 }
