@@ -168,6 +168,12 @@ public enum PLYMesh {
                 }
             }
             if element.name == "vertex" { vertices.reserveCapacity(min(element.count, bytes.count / 4)) }
+            if var binary = reader as? BinaryReader {
+                let done = try binary.fixedSize(element, vertices: &vertices, normals: &normals, colors: &colors, hasNormals: hasNormals, hasColors: hasColors, fail)
+                    || binary.faceList(element, vertexCount: vertices.count, into: &faces, fail)
+                reader = binary
+                if done { continue }
+            }
             for index in 0..<element.count {
                 var values: [String: Double] = [:]
                 var list: [Double] = []
@@ -268,5 +274,90 @@ struct AsciiReader: ValueReader {
             throw fail("\"\(String(decoding: bytes[start..<offset], as: UTF8.self))\" at byte \(start) is not a number")
         }
         return v
+    }
+}
+
+/// The binary body read by position rather than value by value: elements whose properties
+/// are all scalars are fixed-size records; faces are a count and that many indices. The
+/// same checks as the value-by-value reading, and the same messages.
+extension BinaryReader {
+    static func value(_ raw: UnsafeRawBufferPointer, _ at: Int, _ type: PLYMesh.Scalar, _ big: Bool) -> Double {
+        switch type {
+        case .char: return Double(raw.load(fromByteOffset: at, as: Int8.self))
+        case .uchar: return Double(raw.load(fromByteOffset: at, as: UInt8.self))
+        case .short: let r = raw.loadUnaligned(fromByteOffset: at, as: Int16.self); return Double(big ? Int16(bigEndian: r) : Int16(littleEndian: r))
+        case .ushort: let r = raw.loadUnaligned(fromByteOffset: at, as: UInt16.self); return Double(big ? UInt16(bigEndian: r) : UInt16(littleEndian: r))
+        case .int: let r = raw.loadUnaligned(fromByteOffset: at, as: Int32.self); return Double(big ? Int32(bigEndian: r) : Int32(littleEndian: r))
+        case .uint: let r = raw.loadUnaligned(fromByteOffset: at, as: UInt32.self); return Double(big ? UInt32(bigEndian: r) : UInt32(littleEndian: r))
+        case .float: let r = raw.loadUnaligned(fromByteOffset: at, as: UInt32.self); return Double(Float(bitPattern: big ? UInt32(bigEndian: r) : UInt32(littleEndian: r)))
+        case .double: let r = raw.loadUnaligned(fromByteOffset: at, as: UInt64.self); return Double(bitPattern: big ? UInt64(bigEndian: r) : UInt64(littleEndian: r))
+        }
+    }
+
+    /// Reads a fixed-size element (every property a scalar, no name twice); vertices go to
+    /// the arrays, other elements are skipped. - Returns: false when the element is not of
+    /// that kind (the caller reads it value by value).
+    mutating func fixedSize(_ element: PLYMesh.Element, vertices: inout [SIMD3<Double>], normals: inout [SIMD3<Float>], colors: inout [SIMD3<UInt8>],
+                            hasNormals: Bool, hasColors: Bool, _ fail: (String) -> MeshFileError) throws -> Bool {
+        let properties = element.properties
+        guard properties.allSatisfy({ $0.countType == nil }), Set(properties.map(\.name)).count == properties.count else { return false }
+        var at: [String: (offset: Int, type: PLYMesh.Scalar)] = [:], stride = 0
+        for p in properties { at[p.name] = (stride, p.type); stride += p.type.size }
+        guard offset + element.count * stride <= bytes.count else { throw fail("truncated: the body ends at byte \(bytes.count)") }
+        defer { offset += element.count * stride }
+        guard element.name == "vertex" else { return true }
+        let big = bigEndian, start = offset
+        let x = at["x"]!, y = at["y"]!, z = at["z"]!
+        let n = hasNormals ? [at["nx"]!, at["ny"]!, at["nz"]!] : []
+        let c = hasColors ? [at["red"]!, at["green"]!, at["blue"]!] : []
+        try bytes.withUnsafeBytes { raw in
+            for index in 0..<element.count {
+                let base = start + index * stride
+                let v = SIMD3(Self.value(raw, base + x.offset, x.type, big), Self.value(raw, base + y.offset, y.type, big), Self.value(raw, base + z.offset, z.type, big))
+                guard v.x.isFinite, v.y.isFinite, v.z.isFinite else { throw fail("vertex \(index) has a non-finite coordinate") }
+                vertices.append(v)
+                if hasNormals {
+                    normals.append(SIMD3<Float>(Float(Self.value(raw, base + n[0].offset, n[0].type, big)), Float(Self.value(raw, base + n[1].offset, n[1].type, big)),
+                                                Float(Self.value(raw, base + n[2].offset, n[2].type, big))))
+                }
+                if hasColors {
+                    let rgb = c.map { Self.value(raw, base + $0.offset, $0.type, big) }
+                    guard rgb.allSatisfy(\.isFinite) else { throw fail("vertex \(index) has a non-finite colour") }
+                    colors.append(SIMD3<UInt8>(UInt8(min(255, max(0, rgb[0].rounded()))), UInt8(min(255, max(0, rgb[1].rounded()))), UInt8(min(255, max(0, rgb[2].rounded())))))
+                }
+            }
+        }
+        return true
+    }
+
+    /// Reads a face element whose only property is its vertex-index list, fanning polygons
+    /// into triangles. - Returns: false when the element is not of that kind.
+    mutating func faceList(_ element: PLYMesh.Element, vertexCount: Int, into faces: inout [SIMD3<Int32>], _ fail: (String) -> MeshFileError) throws -> Bool {
+        guard element.name == "face", element.properties.count == 1, let p = element.properties.first, let countType = p.countType,
+              p.name == "vertex_indices" || p.name == "vertex_index" else { return false }
+        let big = bigEndian, size = p.type.size, total = bytes.count
+        var at = offset
+        defer { offset = at }
+        faces.reserveCapacity(faces.count + element.count)
+        var list: [Double] = []
+        try bytes.withUnsafeBytes { raw in
+            for index in 0..<element.count {
+                guard at + countType.size <= total else { throw fail("truncated: the body ends at byte \(total)") }
+                let n = Self.value(raw, at, countType, big)
+                at += countType.size
+                guard n >= 0, n <= 1000, n == n.rounded() else { throw fail("face \(index): a list of \(n) entries") }
+                let count = Int(n)
+                guard at + count * size <= total else { at = total; throw fail("truncated: the body ends at byte \(total)") }
+                list.removeAll(keepingCapacity: true)
+                for k in 0..<count { list.append(Self.value(raw, at + k * size, p.type, big)) }
+                at += count * size
+                guard count >= 3 else { throw fail("face \(index) has \(count) vertices") }
+                for v in list where !(v >= 0 && v < Double(vertexCount) && v == v.rounded()) {
+                    throw fail("face \(index) names vertex \(v), but there are \(vertexCount) vertices")
+                }
+                for k in 1..<(count - 1) { faces.append(SIMD3(Int32(list[0]), Int32(list[k]), Int32(list[k + 1]))) }
+            }
+        }
+        return true
     }
 }
