@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "Metrology", targets: ["Metrology"]),
         .library(name: "Rendering", targets: ["Rendering"]),
         .library(name: "Viewer", targets: ["Viewer"]),
+        .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "Safekeeping", targets: ["Safekeeping"]),
         .library(name: "Studies", targets: ["Studies"]),
     ],
@@ -64,6 +65,8 @@ let package = Package(
         .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Parallelism"]),
         // Pictures of meshes: a software rasterizer and the protocols' standard views (issue 20).
         .target(name: "Rendering", dependencies: ["Geometry", "Imaging", "LinearAlgebra", "Parallelism", "Surface"]),
+        // One case as one HTML file: renders, figures, measurements, comparison, provenance (issue 20).
+        .target(name: "Reporting", dependencies: ["Geometry", "Imaging", "Interchange", "Pipeline", "Rendering", "Surface"]),
         // A browser viewer on loopback: the mesh, its colours, landmarks placed by clicking (issue 20).
         .target(name: "Viewer", dependencies: [
             "Geometry", "Interchange", "LinearAlgebra", "Metrology", "Rendering", "Surface",
@@ -80,12 +83,12 @@ let package = Package(
             "Interchange",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Parallelism", "Stereo", "Reconstruction", "Surface"]),
+        .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Metrology", "Parallelism", "Stereo", "Reconstruction", "Surface"]),
 
         .executableTarget(
             name: "TrinocularCLI",
             dependencies: [
-                "Pipeline", "Parallelism", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry", "Safekeeping", "Studies", "Rendering", "Viewer",
+                "Pipeline", "Parallelism", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry", "Safekeeping", "Studies", "Rendering", "Reporting", "Viewer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -111,13 +114,13 @@ let package = Package(
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",
-            dependencies: ["TrinocularCLI", "Imaging", "Geometry", "LinearAlgebra", "Rendering", "Surface", "Synthesis", "TestSupport"]),
+            dependencies: ["TrinocularCLI", "Imaging", "Interchange", "Geometry", "LinearAlgebra", "Rendering", "Surface", "Synthesis", "TestSupport"]),
 
         // Speed is measured here, not in tests: `swift package benchmark`.
         .executableTarget(
             name: "TrinocularBenchmarks",
             dependencies: [
-                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Metrology", "Parallelism", "Pipeline", "Reconstruction", "Rendering", "Safekeeping", "Stereo", "Surface", "Synthesis",
+                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Metrology", "Parallelism", "Pipeline", "Reconstruction", "Rendering", "Reporting", "Safekeeping", "Stereo", "Surface", "Synthesis",
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/TrinocularBenchmarks",

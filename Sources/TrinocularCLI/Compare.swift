@@ -84,24 +84,11 @@ struct Compare: ParsableCommand {
         if mirror {
             let result = try before.mirrorSymmetry()
             let mirrored = before.reflected(about: result.plane)
-            let json = JSONValue.object([
-                ("format", "trinocular.comparison/1"), ("units", "mm"), ("tool", .string(version)),
-                ("kind", "mirror"),
-                ("symmetry", .object([
-                    ("planePointMm", .numbers([result.plane.point.x, result.plane.point.y, result.plane.point.z])),
-                    ("planeNormal", .numbers([result.plane.normal.x, result.plane.normal.y, result.plane.normal.z])),
-                    ("rmsAsymmetryMm", .number(result.rms)),
-                    ("overlap", .number(result.overlap)),
-                    ("peakOut", .object([("pointMm", .numbers([result.peakOut.point.x, result.peakOut.point.y, result.peakOut.point.z])), ("mm", .number(result.peakOut.value))])),
-                    ("peakIn", .object([("pointMm", .numbers([result.peakIn.point.x, result.peakIn.point.y, result.peakIn.point.z])), ("mm", .number(result.peakIn.value))])),
-                    ("uncertaintyMm", .number(surfaceNoise * 2.0.squareRoot())),
-                    ("method", "the mesh reflected about the plane normal to each principal axis through its centroid, registered onto itself (point-to-plane ICP, Tukey weights); the axis with the best fit wins; asymmetry = signed distance of each vertex's mirror image from the surface (positive: this side stands out)"),
-                ])),
-            ])
+            let report = ComparisonReport(result, surfaceNoise: surfaceNoise, colourRange: range)
             let written = try OutputFolder.write([
                 ("registered.ply", PLYMesh.encode(mirrored, comments: [version + ": the mesh mirrored about its symmetry plane"])),
                 ("distance.ply", PLYMesh.encode(Self.coloured(before, by: result.asymmetry, range: range), comments: [version + ": asymmetry, red = this side stands out, saturating at \(range) mm"])),
-                ("comparison.json", Array(json.data())),
+                ("comparison.json", Array(try ReportCoding.data(report))),
             ] + Self.heatMaps(before, distances: result.asymmetry, range: range, kind: "asymmetry"), to: outURL)
             print("symmetry plane: point (\(fmt(result.plane.point.x, 2)), \(fmt(result.plane.point.y, 2)), \(fmt(result.plane.point.z, 2))) mm, normal (\(fmt(result.plane.normal.x, 4)), \(fmt(result.plane.normal.y, 4)), \(fmt(result.plane.normal.z, 4)))")
             print("RMS asymmetry \(fmt(result.rms, 3)) mm over \(fmt(100 * result.overlap, 1)) % of the vertices; stands out most by \(fmt(result.peakOut.value, 2)) mm at (\(fmt(result.peakOut.point.x, 1)), \(fmt(result.peakOut.point.y, 1)), \(fmt(result.peakOut.point.z, 1)))")
@@ -144,60 +131,21 @@ struct Compare: ParsableCommand {
         } catch let e as RegionError {
             throw PlanError(file: "--region", problem: e.problem)
         }
-        let t = result.registration.transform
-        let angle = Self.angleDegrees(t.rotation.matrix)
-        let finite = result.distances.filter(\.isFinite)
-        let sortedAbs = finite.map(abs).sorted()
-        let rms = (finite.reduce(0) { $0 + $1 * $1 } / Double(max(finite.count, 1))).squareRoot()
-        let r = t.rotation.matrix
-        let json = JSONValue.object([
-            ("format", "trinocular.comparison/1"), ("units", "mm"), ("tool", .string(version)),
-            ("kind", "pre-post"),
-            ("registration", .object([
-                ("R", .numbers([r.row0.x, r.row0.y, r.row0.z, r.row1.x, r.row1.y, r.row1.z, r.row2.x, r.row2.y, r.row2.z])),
-                ("tMm", .numbers([t.translation.x, t.translation.y, t.translation.z])),
-                ("rotationDeg", .number(angle)), ("translationMm", .number(length(t.translation))),
-                ("rmsMm", .number(result.registration.rms)), ("inlierFraction", .number(result.registration.inlierFraction)),
-                ("iterations", .int(result.registration.iterations)),
-                ("note", "x_pre = R x_post + t; point-to-plane ICP with Tukey weights, regions left out"),
-            ])),
-            ("distance", .object([
-                ("rmsMm", .number(rms)),
-                ("medianAbsMm", .number(sortedAbs.isEmpty ? 0 : sortedAbs[sortedAbs.count / 2])),
-                ("p95AbsMm", .number(sortedAbs.isEmpty ? 0 : sortedAbs[min(sortedAbs.count - 1, Int(0.95 * Double(sortedAbs.count)))])),
-                ("maxOutMm", .number(finite.max() ?? 0)), ("maxInMm", .number(finite.min() ?? 0)),
-                ("overlap", .number(Double(finite.count) / Double(max(result.distances.count, 1)))),
-                ("uncertaintyMm", .number(surfaceNoise * 2.0.squareRoot())),
-            ])),
-            ("regions", .array(result.regions.map { c in
-                .object([
-                    ("name", .string(c.name)), ("areaMm2", .number(c.area)),
-                    ("beforeMm3", .number(c.before)), ("afterMm3", .number(c.after)), ("changeMm3", .number(c.change)),
-                    ("changePercent", .number(c.before != 0 ? 100 * c.change / c.before : 0)),
-                    ("uncertaintyMm3", .number(c.uncertainty)),
-                    ("method", .string("volume on each mesh inside the loop against one \(c.base.model.rawValue) base fitted to \(c.base.points) pre vertices round it (RMS \(fmt(c.base.rms, 3)) mm); uncertainty: each surface shifted by \(surfaceNoise) mm over the region, independently; unseen (membrane-filled) area counted at twice that")),
-                ])
-            })),
-        ])
+        let report = ComparisonReport(result, surfaceNoise: surfaceNoise, colourRange: range)
+        let motion = report.registration!, distance = report.distance!
         let written = try OutputFolder.write([
             ("registered.ply", PLYMesh.encode(result.registered, comments: [version + ": the post mesh in the pre mesh's frame"])),
             ("distance.ply", PLYMesh.encode(Self.coloured(result.registered, by: result.distances, range: range), comments: [version + ": signed distance from the pre surface, red = outside, saturating at \(range) mm"])),
-            ("comparison.json", Array(json.data())),
+            ("comparison.json", Array(try ReportCoding.data(report))),
         ] + Self.heatMaps(result.registered, distances: result.distances, range: range, kind: "distance"), to: outURL)
         try AuditTrail.record("compare", subject: nil,
                               inputs: [pre, post!].map { URL(fileURLWithPath: $0) } + (landmarks.map { [URL(fileURLWithPath: $0)] } ?? []), outputs: written)
-        print("registered: rotation \(fmt(angle, 3))°, translation \(fmt(length(t.translation), 2)) mm, RMS \(fmt(result.registration.rms, 3)) mm, \(fmt(100 * result.registration.inlierFraction, 1)) % inliers")
-        print("surface change: RMS \(fmt(rms, 3)) mm, from \(fmt(finite.min() ?? 0, 2)) to \(fmt(finite.max() ?? 0, 2)) mm")
-        for c in result.regions {
-            print("  \(c.name): \(fmt(c.before, 0)) → \(fmt(c.after, 0)) mm³, change \(fmt(c.change, 0)) ± \(fmt(c.uncertainty, 0)) mm³ (\(fmt(c.before != 0 ? 100 * c.change / c.before : 0, 2)) %)")
+        print("registered: rotation \(fmt(motion.rotationDeg, 3))°, translation \(fmt(motion.translationMm, 2)) mm, RMS \(fmt(motion.rmsMm, 3)) mm, \(fmt(100 * motion.inlierFraction, 1)) % inliers")
+        print("surface change: RMS \(fmt(distance.rmsMm, 3)) mm, from \(fmt(distance.maxInMm, 2)) to \(fmt(distance.maxOutMm, 2)) mm")
+        for c in report.regions ?? [] {
+            print("  \(c.name): \(fmt(c.beforeMm3, 0)) → \(fmt(c.afterMm3, 0)) mm³, change \(fmt(c.changeMm3, 0)) ± \(fmt(c.uncertaintyMm3, 0)) mm³ (\(fmt(c.changePercent, 2)) %)")
         }
         print("wrote \(outURL.path)")
-    }
-
-    /// Rotation angle (degrees) of a rotation matrix.
-    static func angleDegrees(_ m: Matrix3x3) -> Double {
-        let trace = m.row0.x + m.row1.y + m.row2.z
-        return acos(min(max((trace - 1) / 2, -1), 1)) * 180 / .pi
     }
 
     /// The mesh with vertex colours for signed distances: blue (−range) … white (0) … red (+range); grey where NaN.

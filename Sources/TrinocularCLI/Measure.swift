@@ -74,13 +74,13 @@ struct Measure: ParsableCommand {
     /// counts); none otherwise.
     static func unseenPatches(beside mesh: URL, mesh m: TriangleMesh) -> [UnseenPatch] {
         let report = mesh.deletingLastPathComponent().appendingPathComponent("reconstruction.json")
-        guard let data = try? InputLimits.read(report, what: "a reconstruction report"), let root = try? JSONValue.parse(data),
-              let section = root["mesh"], section["vertices"]?.number == Double(m.vertices.count), section["faces"]?.number == Double(m.faces.count),
-              let list = section["unseenAreas"]?.array else { return [] }
-        return list.compactMap { entry in
-            guard let area = entry["areaMm2"]?.number, let c = entry["centreMm"]?.array?.compactMap(\.number), c.count == 3,
-                  area.isFinite, area >= 0, c.allSatisfy(\.isFinite) else { return nil }
-            return UnseenPatch(area: area, centre: SIMD3(c[0], c[1], c[2]))
+        guard let data = try? InputLimits.read(report, limit: 64 << 20, what: "a reconstruction report"),
+              let section = (try? JSONDecoder().decode(ReconstructionReport.self, from: data))?.mesh,
+              section.vertices == m.vertices.count, section.faces == m.faces.count else { return [] }
+        return section.unseenAreas.compactMap { entry in
+            let c = entry.centreMm
+            guard c.count == 3, entry.areaMm2.isFinite, entry.areaMm2 >= 0, c.allSatisfy(\.isFinite) else { return nil }
+            return UnseenPatch(area: entry.areaMm2, centre: SIMD3(c[0], c[1], c[2]))
         }
     }
 
@@ -134,20 +134,9 @@ struct Measure: ParsableCommand {
         try AuditTrail.record("measure", subject: nil,
                               inputs: [url] + [landmarks, landmarksOn, plan].compactMap { $0.map { URL(fileURLWithPath: $0) } }, outputs: written)
         if json {
-            var pairs: [(String, JSONValue)] = [
-                ("format", "trinocular.measure/1"), ("units", "mm"),
-                ("vertices", .int(m.vertices.count)), ("faces", .int(m.faces.count)),
-                ("areaMm2", .number(m.area)),
-                ("closed", .bool(topology.isClosed)),
-                ("closedCheck", .string(MeshTopology.method)),
-                ("boundaryEdges", .int(topology.boundaryEdges)), ("nonManifoldEdges", .int(topology.nonManifoldEdges)),
-                ("inconsistentEdges", .int(topology.inconsistentEdges)), ("degenerateFaces", .int(topology.degenerateFaces)),
-            ]
-            pairs.append(("volumeMm3", volume.map { .number($0) } ?? .null))
-            if let refusal { pairs.append(("volumeRefused", .string(refusal))) }
-            if let b = bounds { pairs.append(("boundsMm", .object([("min", .numbers([b.min.x, b.min.y, b.min.z])), ("max", .numbers([b.max.x, b.max.y, b.max.z]))]))) }
-            pairs += Self.jsonPlaced(placed, measured: plan != nil ? measured : nil, transfer: transfer)
-            FileHandle.standardOutput.write(JSONValue.object(pairs).data())
+            let report = MeasurementReport(m, topology: topology, volume: volume, refusal: refusal, landmarks: placed,
+                                           measured: plan != nil ? measured : nil, transfer: transfer)
+            FileHandle.standardOutput.write(try ReportCoding.data(report))
             return
         }
         print("\(url.lastPathComponent): \(m.vertices.count) vertices, \(m.faces.count) faces")
@@ -158,34 +147,6 @@ struct Measure: ParsableCommand {
             print("bounds    x \(fmt(b.min.x, 1))…\(fmt(b.max.x, 1)), y \(fmt(b.min.y, 1))…\(fmt(b.max.y, 1)), z \(fmt(b.min.z, 1))…\(fmt(b.max.z, 1)) mm")
         }
         Self.printPlaced(placed, measured: measured, transfer: transfer, baseline: landmarksOn)
-    }
-
-    /// The JSON output's landmarks, their transfer and the plan's measurements.
-    static func jsonPlaced(_ placed: Landmarks?, measured: [MeasuredValue]?, transfer: LandmarkTransfer.Result?) -> [(String, JSONValue)] {
-        var pairs: [(String, JSONValue)] = []
-        if let placed {
-            pairs.append(("landmarks", .array(placed.landmarks.map { l in
-                .object([("name", .string(l.name)), ("pointMm", .numbers([l.point.x, l.point.y, l.point.z])),
-                         ("source", .string(l.source)), ("movedMm", .number(l.snapDistance))])
-            })))
-        }
-        if let t = transfer?.registration {
-            pairs.append(("landmarkTransfer", .object([
-                ("method", "the landmarks' mesh registered onto this one (point-to-plane ICP, robust weights); the landmarks moved with it and placed on this mesh"),
-                ("rmsMm", .number(t.rms)), ("inlierFraction", .number(t.inlierFraction)),
-                ("rotationDegrees", .number(t.transform.rotation.angle * 180 / .pi)), ("translationMm", .number(length(t.transform.translation))),
-            ])))
-        }
-        if let measured {
-            pairs.append(("measurements", .array(measured.map { r in
-                var fields: [(String, JSONValue)] = [("name", .string(r.name)), ("value", .number(r.value)), ("unit", .string(r.unit)),
-                                                     ("method", .string(r.method)),
-                                                     ("uncertainty", .number(r.uncertainty)), ("uncertaintyMethod", .string(r.uncertaintyMethod))]
-                if let closed = r.closed { fields.append(("closed", .bool(closed))) }
-                return .object(fields)
-            })))
-        }
-        return pairs
     }
 
     /// The table output's landmarks, their transfer and the plan's measurements.

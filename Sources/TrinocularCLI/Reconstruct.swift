@@ -184,123 +184,13 @@ struct Reconstruct: ParsableCommand {
             files.append(("confidence-\(d.left)-\(d.right).png", try PNG.encode(Image(width: d.map.width, height: d.map.height, layout: .gray, pixels: confidence))))
         }
         let seconds = Date().timeIntervalSince(started)
-        files.append(("reconstruction.json", Array(ReconstructionReport.json(result, capture: loaded, seconds: seconds, voxel: voxel).data())))
+        files.append(("reconstruction.json", Array(try ReportCoding.data(ReconstructionReport(result, capture: loaded, seconds: seconds, voxel: voxel)))))
         let written = try OutputFolder.write(files, to: outURL)
         var inputs = loaded.views.map(\.file) + [loaded.rigSource.url]
         if loaded.manifest != nil { inputs.append(URL(fileURLWithPath: manifestFile)) }
         try AuditTrail.record("reconstruct", subject: loaded.manifest?.subject, inputs: inputs, outputs: written)
         for w in result.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         progress(String(format: "wrote %@ (%d points) in %.1f s", outURL.path, cloud.count, seconds))
-    }
-}
-
-/// What reconstruction.json says (contract: "Outputs of reconstruct"; docs/formats.md).
-enum ReconstructionReport {
-    static func json(_ r: ReconstructionResult, capture: Capture, seconds: Double, voxel: Double?) -> JSONValue {
-        func timings(_ s: [(stage: String, seconds: Double)]) -> JSONValue { .object(s.map { ($0.stage, .number(($0.seconds * 1000).rounded() / 1000)) }) }
-        let pairs: [JSONValue] = r.pairs.map { p in
-            .object([
-                ("cameras", .array(p.cameras.map { .string($0) })),
-                ("disparityRangePx", .array([.int(p.disparityRange.lowerBound), .int(p.disparityRange.upperBound)])),
-                // --save-disparities: disparity = PNG value / 16 + this (px); 0 = none.
-                ("disparityPngOffsetPx", .int(p.disparityRange.lowerBound - 1)),
-                ("rectification", .object([
-                    ("R1", .numbers(p.rectification.rectified1FromCam1.matrix.rowMajor)),
-                    ("R2", .numbers(p.rectification.rectified2FromCam2.matrix.rowMajor)),
-                    ("P1", .numbers(p.rectification.projection1)),
-                    ("P2", .numbers(p.rectification.projection2)),
-                ])),
-                ("pyramidLevels", .int(p.pyramidLevels)),
-                ("matchedPixels", .int(p.matchedPixels)),
-                ("matchedFraction", .number((p.density * 10000).rounded() / 10000)),
-                ("points", .int(p.points)),
-                ("threeViewPoints", .int(p.threeView)),
-                ("threeViewRejected", .int(p.threeViewRejected)),
-                ("threeViewRmsPx", p.threeViewRMS.map { .number(($0 * 10000).rounded() / 10000) } ?? .null),
-                ("outliersRemoved", .int(p.outliers)),
-                ("duplicatesMerged", .int(p.duplicates)),
-                ("conflictsRemoved", .int(p.conflicts)),
-                ("seconds", timings(p.seconds)),
-            ])
-        }
-        var bounds: JSONValue = .null
-        if let b = r.cloud.bounds {
-            bounds = .object([("min", .numbers([Double(b.min.x), Double(b.min.y), Double(b.min.z)])),
-                              ("max", .numbers([Double(b.max.x), Double(b.max.y), Double(b.max.z)]))])
-        }
-        var manifest: [(String, JSONValue)] = []
-        if let m = capture.manifest {
-            if let s = m.subject { manifest.append(("subject", .string(s))) }
-            if let s = m.session { manifest.append(("session", .string(s))) }
-            if let s = m.region { manifest.append(("region", .string(s))) }
-        }
-        return .object([
-            ("format", "trinocular.reconstruction/1"),
-            ("tool", .string("Trinocular \(TrinocularVersion.string)")),
-            ("units", "mm"),
-            ("capture", .object(manifest + [("cameras", .array(capture.rig.cameras.map { .string($0.id) }))])),
-            ("workingRangeMm", .numbers([r.workingRange.lowerBound, r.workingRange.upperBound])),
-            ("points", .int(r.cloud.count)),
-            ("threeViewPoints", .int(r.cloud.views.lazy.filter { $0 >= 3 }.count)),
-            ("voxelMm", voxel.map { .number($0) } ?? .null),
-            ("outsideWorkingRange", .int(r.outsideWorkingRange)),
-            ("boundsMm", bounds),
-            ("pairs", .array(pairs)),
-            ("mesh", meshJSON(r)),
-            ("seconds", timings(r.seconds + [("total", seconds)])),
-            ("warnings", .array(r.warnings.map { .string($0) })),
-        ])
-    }
-}
-
-extension ReconstructionReport {
-    /// The mesh section: what was made and how, area, and a volume only when closed.
-    static func meshJSON(_ r: ReconstructionResult) -> JSONValue {
-        guard let mesh = r.mesh, let m = r.meshing else { return .null }
-        func round(_ x: Double, _ places: Double = 1000) -> JSONValue { .number((x * places).rounded() / places) }
-        let t = m.topology
-        var volume: JSONValue = .null, refused: JSONValue = .null
-        do { volume = round(try mesh.volume()) } catch let e as VolumeRefused { refused = .string(e.description) } catch {}
-        let unseenArea: Double = m.holes.filled.reduce(0) { $0 + $1.area }
-        let unseen = JSONValue.array(m.holes.filled.sorted { $0.area > $1.area }.prefix(500).map { hole -> JSONValue in
-            let centre: [JSONValue] = [round(hole.centre.x, 10), round(hole.centre.y, 10), round(hole.centre.z, 10)]
-            return .object([("areaMm2", round(hole.area, 100)), ("perimeterMm", round(hole.perimeter, 100)), ("centreMm", .array(centre))])
-        })
-        func holes(_ list: [(edges: Int, perimeter: Double)]) -> JSONValue {
-            .array(list.sorted { $0.perimeter > $1.perimeter }.prefix(50).map { .object([("edges", .int($0.edges)), ("perimeterMm", round($0.perimeter, 100))]) })
-        }
-        return .object([
-            ("method", "signed distance from the points' tangent planes on a sparse grid, zero level by marching tetrahedra"),
-            ("spacingMm", .number(m.spacing)),
-            ("supportRadiusMm", .number(m.supportRadius)),
-            ("vertices", .int(mesh.vertices.count)),
-            ("faces", .int(mesh.faces.count)),
-            ("closed", .bool(t.isClosed)),
-            ("closedCheck", .string(MeshTopology.method)),
-            ("boundaryEdges", .int(t.boundaryEdges)),
-            ("areaMm2", round(mesh.area)),
-            ("volumeMm3", volume),
-            ("volumeRefused", refused),
-            ("componentsRemoved", .int(m.componentsRemoved)),
-            ("degenerateFacesRemoved", .int(m.degenerateFacesRemoved)),
-            ("nonManifoldFacesRemoved", .int(m.nonManifoldFacesRemoved)),
-            ("holesFilled", .int(m.holes.filled.count)),
-            // Surface no camera saw, spanned by membranes: each filled hole, largest first.
-            ("unseenAreaMm2", round(unseenArea)),
-            ("unseenAreas", unseen),
-            ("holesLeft", holes(m.holes.left)),
-            ("smoothing", m.smoothing.map { s in .object([
-                ("maximumDisplacementMm", round(s.maximumDisplacement, 10000)), ("rmsDisplacementMm", round(s.rmsDisplacement, 10000)),
-                ("volumeRestored", .bool(s.volume != nil)),
-            ]) } ?? .null),
-            ("decimation", m.decimation.map { d in .object([
-                ("facesBefore", .int(d.facesBefore)), ("facesAfter", .int(d.facesAfter)),
-                ("maximumErrorMm", round(d.maximumError, 10000)), ("stoppedByErrorBound", .bool(d.stoppedByError)),
-            ]) } ?? .null),
-            ("texture", r.atlas.map { a in .object([
-                ("cameras", .array(a.materials.map { .string($0) })), ("files", .array(a.textureFiles.map { .string($0) })),
-            ]) } ?? .null),
-        ])
     }
 }
 

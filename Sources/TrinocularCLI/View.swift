@@ -3,6 +3,7 @@ import Foundation
 import Geometry
 import Interchange
 import Metrology
+import Pipeline
 import Surface
 import Viewer
 
@@ -117,9 +118,8 @@ struct View: ParsableCommand {
         inputs.errors = ErrorModel(surfaceNoise: surfaceNoise)
         for dir in compare {
             let d = URL(fileURLWithPath: dir)
-            let report = try JSONValue.parse(try InputLimits.read(d.appendingPathComponent("comparison.json"), limit: 64 << 20, what: "a comparison"))
-            let kind = report["kind"]?.string == "mirror" ? "asymmetry" : "distance"
-            inputs.comparisons.append((kind, try PLYMesh.read(d.appendingPathComponent("distance.ply")), report["colourRangeMm"]?.number ?? 3))
+            let report = try Report.source(ComparisonReport.self, d.appendingPathComponent("comparison.json"), what: "a comparison (trinocular.comparison/1)").report
+            inputs.comparisons.append((report.kind == "mirror" ? "asymmetry" : "distance", try PLYMesh.read(d.appendingPathComponent("distance.ply")), report.colourRangeMm ?? 3))
         }
         return inputs
     }
