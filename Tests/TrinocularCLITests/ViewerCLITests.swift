@@ -62,6 +62,28 @@ struct ViewerCLITests {
         #expect(drawn > w * h / 5, "\(drawn) pixels drawn: the page is blank")
         #expect(Double(both) / Double(max(either, 1)) > 0.95, "silhouette agreement \(both) / \(either)")
 
+        // The photographs on the mesh: the page's texture view matches the rasterizer's through
+        // the same pinhole (ZNCC over the pixels both draw).
+        _ = try browser.evaluate("document.getElementById('colour').value = 'texture'; draw(); true")
+        let textured = dir.appendingPathComponent("textured.png")
+        try browser.screenshot().write(to: textured)
+        let pinholeRig = dir.appendingPathComponent("pinhole-rig.json"), reference = dir.appendingPathComponent("reference.png")
+        try Rig(cameras: [RigCamera(id: "cam0", camera: pinhole.camera, camFromWorld: cam0.camFromWorld)]).write(to: pinholeRig)
+        let rendered = try Run(["render", out.appendingPathComponent("mesh.obj").path, "--out", reference.path, "--view", "camera:cam0",
+                                "--rig", pinholeRig.path, "--colour", "texture"])
+        try #require(rendered.status == 0, "\(rendered.stderr)")
+        let page = try ImageFile.read(textured).eightBit, reference2 = try ImageFile.read(reference).eightBit
+        var a: [Double] = [], b: [Double] = []
+        for y in 0..<h {
+            for x in 0..<w where expected[y * w + x] >= 0 && !panels.contains(where: { Double(x) >= $0[0] - 1 && Double(x) <= $0[2] + 1 && Double(y) >= $0[1] - 1 && Double(y) <= $0[3] + 1 }) {
+                let i = (y * w + x) * page.layout.channels, j = (y * w + x) * reference2.layout.channels
+                a.append(Double(page.pixels[i]) + Double(page.pixels[i + 1]) + Double(page.pixels[i + 2]))
+                b.append(reference2.layout.channels >= 3 ? Double(reference2.pixels[j]) + Double(reference2.pixels[j + 1]) + Double(reference2.pixels[j + 2]) : 3 * Double(reference2.pixels[j]))
+            }
+        }
+        let textureMatch = zncc(a, b)
+        #expect(textureMatch > 0.9, "the page's texture against the rasterizer's: ZNCC \(textureMatch) over \(a.count) pixels")
+
         // A click where a known surface point projects (CSS pixel (X, Y) is the point
         // (X − ½, Y − ½) of cam0's image), then Save.
         let (x, y) = (w / 2 + 20, h / 2 + 40)
@@ -89,7 +111,7 @@ struct ViewerCLITests {
         let miss = length(SIMD3(p[0], p[1], p[2]) - point)
         #expect(miss < 1, "the landmark is \(miss) mm from the true point")
         if ProcessInfo.processInfo.environment["TRINOCULAR_FIGURES"] != nil {
-            print("FIGURE viewer: silhouette agreement \(Double(both) / Double(max(either, 1))), landmark \(miss) mm from the truth")
+            print("FIGURE viewer: silhouette agreement \(Double(both) / Double(max(either, 1))), texture ZNCC \(textureMatch), landmark \(miss) mm from the truth")
         }
         let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
