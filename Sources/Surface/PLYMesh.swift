@@ -77,9 +77,8 @@ public enum PLYMesh {
     /// full mesh has ~3 million faces). Counts are also bounded by what the file can hold.
     public static let maximumElementCount = 500_000_000
 
-    /// Reads a PLY mesh. - Throws: `MeshFileError` naming `file` and the problem.
-    public static func decode(_ bytes: [UInt8], file: String) throws -> TriangleMesh {
-        func fail(_ problem: String) -> MeshFileError { MeshFileError(file: file, problem: problem) }
+    /// The header: its format, its elements and where the body starts.
+    static func header(_ bytes: [UInt8], _ fail: (String) -> MeshFileError) throws -> (format: String, elements: [Element], end: Int) {
         // Header: lines up to "end_header".
         guard bytes.count >= 4, Array(bytes[0..<3]) == Array("ply".utf8), bytes[3] == 0x0A || bytes[3] == 0x0D else {
             throw fail("not a PLY file (it does not start with \"ply\")")
@@ -131,6 +130,13 @@ public enum PLYMesh {
             }
         }
         guard let format else { throw fail("the header has no format line") }
+        return (format, elements, end)
+    }
+
+    /// Reads a PLY mesh. - Throws: `MeshFileError` naming `file` and the problem.
+    public static func decode(_ bytes: [UInt8], file: String) throws -> TriangleMesh {
+        func fail(_ problem: String) -> MeshFileError { MeshFileError(file: file, problem: problem) }
+        let (format, elements, end) = try header(bytes, fail)
         guard let vertexElement = elements.first(where: { $0.name == "vertex" }) else { throw fail("no vertex element") }
         for name in ["x", "y", "z"] where !vertexElement.properties.contains(where: { $0.name == name && $0.countType == nil }) {
             throw fail("the vertex element has no \(name) property")
@@ -174,49 +180,58 @@ public enum PLYMesh {
                 reader = binary
                 if done { continue }
             }
-            for index in 0..<element.count {
-                var values: [String: Double] = [:]
-                var list: [Double] = []
-                for p in element.properties {
-                    if let c = p.countType {
-                        let n = try reader.read(c, fail)
-                        guard n >= 0, n <= 1000, n == n.rounded() else { throw fail("\(element.name) \(index): a list of \(n) entries") }
-                        list = []
-                        for _ in 0..<Int(n) { list.append(try reader.read(p.type, fail)) }
-                        if element.name == "face", p.name == "vertex_indices" || p.name == "vertex_index" { values["list"] = 1 }
-                    } else {
-                        values[p.name] = try reader.read(p.type, fail)
-                    }
-                }
-                if element.name == "vertex" {
-                    guard let x = values["x"], let y = values["y"], let z = values["z"] else { throw fail("vertex \(index) has no x, y, z") }
-                    let v = SIMD3(x, y, z)
-                    guard v.x.isFinite, v.y.isFinite, v.z.isFinite else { throw fail("vertex \(index) has a non-finite coordinate") }
-                    vertices.append(v)
-                    if hasNormals {
-                        normals.append(SIMD3<Float>(Float(values["nx"] ?? 0), Float(values["ny"] ?? 0), Float(values["nz"] ?? 0)))
-                    }
-                    if hasColors {
-                        let rgb = ["red", "green", "blue"].map { values[$0] ?? .nan }
-                        guard rgb.allSatisfy(\.isFinite) else { throw fail("vertex \(index) has a non-finite colour") }
-                        // Any number clamps to 0…255: a colour out of range is not worth refusing a mesh.
-                        let c = rgb.map { UInt8(min(255, max(0, $0.rounded()))) }
-                        colors.append(SIMD3<UInt8>(c[0], c[1], c[2]))
-                    }
-                } else if element.name == "face", values["list"] != nil {
-                    guard list.count >= 3 else { throw fail("face \(index) has \(list.count) vertices") }
-                    var idx: [Int32] = []
-                    for v in list {
-                        guard v >= 0, v < Double(vertices.count), v == v.rounded() else {
-                            throw fail("face \(index) names vertex \(v), but there are \(vertices.count) vertices")
-                        }
-                        idx.append(Int32(v))
-                    }
-                    for k in 1..<(idx.count - 1) { faces.append(SIMD3(idx[0], idx[k], idx[k + 1])) }
-                }
-            }
+            try readValues(element, reader: &reader, vertices: &vertices, normals: &normals, colors: &colors, faces: &faces,
+                           hasNormals: hasNormals, hasColors: hasColors, fail)
         }
         return TriangleMesh(vertices: vertices, faces: faces, normals: hasNormals ? normals : nil, colors: hasColors ? colors : nil)
+    }
+
+    /// One element read value by value (ASCII bodies, and binary layouts the positional
+    /// reader does not take): vertices and faces appended, other elements read past.
+    static func readValues(_ element: Element, reader: inout ValueReader, vertices: inout [SIMD3<Double>], normals: inout [SIMD3<Float>],
+                           colors: inout [SIMD3<UInt8>], faces: inout [SIMD3<Int32>], hasNormals: Bool, hasColors: Bool,
+                           _ fail: (String) -> MeshFileError) throws {
+        for index in 0..<element.count {
+            var values: [String: Double] = [:]
+            var list: [Double] = []
+            for p in element.properties {
+                if let c = p.countType {
+                    let n = try reader.read(c, fail)
+                    guard n >= 0, n <= 1000, n == n.rounded() else { throw fail("\(element.name) \(index): a list of \(n) entries") }
+                    list = []
+                    for _ in 0..<Int(n) { list.append(try reader.read(p.type, fail)) }
+                    if element.name == "face", p.name == "vertex_indices" || p.name == "vertex_index" { values["list"] = 1 }
+                } else {
+                    values[p.name] = try reader.read(p.type, fail)
+                }
+            }
+            if element.name == "vertex" {
+                guard let x = values["x"], let y = values["y"], let z = values["z"] else { throw fail("vertex \(index) has no x, y, z") }
+                let v = SIMD3(x, y, z)
+                guard v.x.isFinite, v.y.isFinite, v.z.isFinite else { throw fail("vertex \(index) has a non-finite coordinate") }
+                vertices.append(v)
+                if hasNormals {
+                    normals.append(SIMD3<Float>(Float(values["nx"] ?? 0), Float(values["ny"] ?? 0), Float(values["nz"] ?? 0)))
+                }
+                if hasColors {
+                    let rgb = ["red", "green", "blue"].map { values[$0] ?? .nan }
+                    guard rgb.allSatisfy(\.isFinite) else { throw fail("vertex \(index) has a non-finite colour") }
+                    // Any number clamps to 0…255: a colour out of range is not worth refusing a mesh.
+                    let c = rgb.map { UInt8(min(255, max(0, $0.rounded()))) }
+                    colors.append(SIMD3<UInt8>(c[0], c[1], c[2]))
+                }
+            } else if element.name == "face", values["list"] != nil {
+                guard list.count >= 3 else { throw fail("face \(index) has \(list.count) vertices") }
+                var idx: [Int32] = []
+                for v in list {
+                    guard v >= 0, v < Double(vertices.count), v == v.rounded() else {
+                        throw fail("face \(index) names vertex \(v), but there are \(vertices.count) vertices")
+                    }
+                    idx.append(Int32(v))
+                }
+                for k in 1..<(idx.count - 1) { faces.append(SIMD3(idx[0], idx[k], idx[k + 1])) }
+            }
+        }
     }
 
     public static func read(_ url: URL) throws -> TriangleMesh {
