@@ -91,9 +91,9 @@ public enum OBJMesh {
     /// corner under a `usemtl`, an atlas whose materials are those names (their image files
     /// come from the material library, `TextureAtlas.imageFiles`), and the `mtllib` named.
     public static func decodeTextured(_ bytes: [UInt8], file: String) throws -> (mesh: TriangleMesh, atlas: TextureAtlas?, materialLibrary: String?) {
-        guard let text = String(bytes: bytes, encoding: .utf8) else { throw MeshFileError(file: file, problem: "not UTF-8 text (an OBJ file is text)") }
+        guard String(validating: bytes, as: UTF8.self) != nil else { throw MeshFileError(file: file, problem: "not UTF-8 text (an OBJ file is text)") }
         var reader = OBJReader(file: file)
-        try reader.read(text)
+        try reader.read(bytes)
         return (reader.mesh, reader.atlas, reader.materialLibrary)
     }
 

@@ -61,6 +61,13 @@ import Testing
         #expect(problem("v 0 0\n")?.contains("x y z") == true)
         #expect(problem("solid ascii\n")?.contains("unknown statement") == true)
         #expect(problem("")?.contains("not an OBJ mesh") == true)
+        #expect(problem("v 0 0 0\nf 1 1 -9\n") == "line 2: face names vertex -9, but 1 are defined so far")
+        #expect(problem("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 99999999999999999999\n")?.contains("is not a vertex reference") == true)
+        #expect(problem("v 0 0 0x\n")?.contains("\"0x\" is not a finite number") == true)
+        // Windows line ends (CR LF) and comments read like Unix ones.
+        let crlf = try OBJMesh.decode(Array("# made elsewhere\r\nv 0 0 0\r\nv 1 0 0 # a comment\r\nv 0 1 0\r\nf 1 2 3\r\n".utf8), file: "w.obj")
+        #expect(crlf.vertices.count == 3 && crlf.faces == [SIMD3(0, 1, 2)])
+        #expect(throws: MeshFileError.self) { try OBJMesh.decode([0x76, 0x20, 0xFF, 0x0A], file: "bad.obj") }
     }
 
     /// 1,000 damaged variants only throw `MeshFileError` (or read), never crash or hang.
