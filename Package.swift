@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Rendering", targets: ["Rendering"]),
         .library(name: "Viewer", targets: ["Viewer"]),
         .library(name: "Reporting", targets: ["Reporting"]),
+        .library(name: "Standards", targets: ["Standards"]),
         .library(name: "Safekeeping", targets: ["Safekeeping"]),
         .library(name: "Studies", targets: ["Studies"]),
     ],
@@ -67,6 +68,8 @@ let package = Package(
         .target(name: "Rendering", dependencies: ["Geometry", "Imaging", "LinearAlgebra", "Parallelism", "Surface"]),
         // One case as one HTML file: renders, figures, measurements, comparison, provenance (issue 20).
         .target(name: "Reporting", dependencies: ["Geometry", "Imaging", "Interchange", "Pipeline", "Rendering", "Surface"]),
+        // Capture standards: the clinical protocols and the checks against them (issue 21).
+        .target(name: "Standards", dependencies: ["Imaging", "Interchange"]),
         // A browser viewer on loopback: the mesh, its colours, landmarks placed by clicking (issue 20).
         .target(name: "Viewer", dependencies: [
             "Geometry", "Interchange", "LinearAlgebra", "Metrology", "Rendering", "Surface",
@@ -88,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "TrinocularCLI",
             dependencies: [
-                "Pipeline", "Parallelism", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry", "Safekeeping", "Studies", "Rendering", "Reporting", "Viewer",
+                "Pipeline", "Parallelism", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry", "Safekeeping", "Studies", "Rendering", "Reporting", "Standards", "Viewer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -112,6 +115,7 @@ let package = Package(
         .testTarget(name: "SafekeepingTests", dependencies: ["Safekeeping", "Interchange", "TestSupport"]),
         .testTarget(name: "StudiesTests", dependencies: ["Studies", "TestSupport"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "Pipeline", "TestSupport"]),
+        .testTarget(name: "StandardsTests", dependencies: ["Standards", "Imaging", "Interchange", "Synthesis", "TestSupport"]),
         .testTarget(
             name: "TrinocularCLITests",
             dependencies: ["TrinocularCLI", "Imaging", "Interchange", "Geometry", "LinearAlgebra", "Rendering", "Surface", "Synthesis", "TestSupport"]),

@@ -26,6 +26,9 @@ public struct RenderOptions: Sendable, Equatable {
     public var tint: SIMD3<Double>? = nil
     /// Grey level of pixels that see no surface, 0…1 (a plain, dim backdrop).
     public var background: Double = 0.12
+    /// A coloured backdrop instead (RGB 0…1, as the pixel values /255; renders RGB images):
+    /// the clinical protocols' light blue is `RenderOptions.lightBlue` (issue 21).
+    public var backdrop: SIMD3<Double>? = nil
     /// Feature size of the speckle texture, mm.
     public var featureSize: Double = 1.5
     /// Seeds the texture and the sensor noise.
@@ -42,12 +45,15 @@ public struct RenderOptions: Sendable, Equatable {
 
     /// A plausible skin tint (linear RGB albedo multipliers).
     public static let skinTint = SIMD3<Double>(1.0, 0.78, 0.66)
+    /// A photographic light-blue backdrop (150, 190, 230 of 255), as protocols/ asks.
+    public static let lightBlue = SIMD3<Double>(150, 190, 230) / 255
 
     public func validate() throws {
         guard (1...8).contains(supersampling) else { throw SynthesisError.badOption("supersampling must be 1…8, got \(supersampling)") }
         if let m = edgeSupersampling, !(1...32).contains(m) { throw SynthesisError.badOption("edge supersampling must be 1…32, got \(m)") }
         guard noiseSigma >= 0, noiseSigma <= 50 else { throw SynthesisError.badOption("noise σ must be 0…50 grey levels, got \(noiseSigma)") }
         guard (0...1).contains(background) else { throw SynthesisError.badOption("background must be 0…1") }
+        if let b = backdrop, ![b.x, b.y, b.z].allSatisfy({ (0...1).contains($0) }) { throw SynthesisError.badOption("backdrop colour must be 0…1 per channel") }
         guard featureSize > 0.05 else { throw SynthesisError.badOption("texture features must be over 0.05 mm") }
         try degradation.validate()
     }
@@ -90,7 +96,8 @@ public struct Renderer: Sendable {
     public func render(_ camera: RigCamera, index: Int, subjectFromWorld: RigidTransform) -> RenderedView {
         let cam = camera.camera
         let w = cam.imageWidth, h = cam.imageHeight
-        let channels = options.tint == nil ? 1 : 3
+        let channels = options.tint == nil && options.backdrop == nil ? 1 : 3
+        let backdrop = options.backdrop ?? SIMD3(repeating: options.background)
         // Camera → subject: the ray origin is the camera centre, directions rotate by Rᵀ.
         let subjectFromCam = subjectFromWorld * camera.camFromWorld.inverse
         let rotation = subjectFromCam.rotation.matrix
@@ -134,7 +141,7 @@ public struct Renderer: Sendable {
                     var sum = SIMD3<Double>.zero
                     let n = rays.base[i]
                     if n.x.isNaN {
-                        sum = SIMD3(repeating: options.background * Double(k * k))
+                        sum = backdrop * Double(k * k)
                     } else {
                         var allMiss = true, allHit = true
                         for dy in -1...1 {
@@ -154,7 +161,7 @@ public struct Renderer: Sendable {
                         let det = jx.x * jy.y - jy.x * jx.y
                         let inv0 = SIMD2(jy.y, -jx.y) / det, inv1 = SIMD2(-jy.x, jx.x) / det
                         func sample(_ ox: Double, _ oy: Double) -> SIMD3<Double> {
-                            if allMiss { return SIMD3(repeating: options.background) }
+                            if allMiss { return backdrop }
                             let dd = SIMD2(ox / cam.intrinsics.fx, oy / cam.intrinsics.fy)
                             let sn = n + inv0 * dd.x + inv1 * dd.y
                             let direction = normalize(rotation * SIMD3(sn.x, sn.y, 1))
@@ -165,7 +172,7 @@ public struct Renderer: Sendable {
                             } else {
                                 hit = scene.intersect(origin: origin, direction: direction, near: centreDistance)
                             }
-                            guard let hit else { return SIMD3(repeating: options.background) }
+                            guard let hit else { return backdrop }
                             return shade(hit, lightPosition: lightPosition) * tint
                         }
                         var low = Double.infinity, high = -Double.infinity

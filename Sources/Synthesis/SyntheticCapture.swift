@@ -74,6 +74,7 @@ public struct SyntheticCapture: Sendable {
             ("truth", scene.truth),
             ("render", .object([("supersampling", .int(render.supersampling)), ("noiseSigma", .number(render.noiseSigma)),
                                 ("tint", render.tint.map { .numbers([$0.x, $0.y, $0.z]) } ?? .null),
+                                ("backdrop", render.backdrop.map { .numbers([$0.x, $0.y, $0.z]) } ?? .number(render.background)),
                                 ("textureFeatureMm", .number(render.featureSize)),
                                 ("jpegQuality", spec.jpegQuality.map { .int($0) } ?? .null),
                                 ("degradation", render.degradation.isIdentity ? .null : .object([

@@ -73,6 +73,9 @@ struct SynthCapture: ParsableCommand {
     @Flag(help: "Tint the skin (RGB images) instead of gray.")
     var tint = false
 
+    @Option(help: ArgumentHelp("The backdrop behind the subject: grey (dim, the default), light-blue (the clinical protocols'), or R,G,B (0…255); a colour makes the images RGB.", valueName: "COLOUR"))
+    var backdrop: String = "grey"
+
     @Flag(help: "Also write per-pixel depth maps (DIR.depth/<camera>.png, 16-bit, 0.05 mm units).")
     var depth = false
 
@@ -86,6 +89,7 @@ struct SynthCapture: ParsableCommand {
         spec.render.noiseSigma = rig.noise
         if let s = rig.supersampling { spec.render.supersampling = s }
         spec.render.tint = tint ? RenderOptions.skinTint : nil
+        spec.render.backdrop = try Self.backdropColour(backdrop)
         spec.render.depth = depth
         spec.jpegQuality = jpeg
         try realism.apply(to: &spec, noiseGiven: rig.noise != 1, jpegGiven: jpeg != nil)
@@ -95,6 +99,22 @@ struct SynthCapture: ParsableCommand {
         let url = URL(fileURLWithPath: out)
         try capture.write(to: url, depthMaps: depth)
         progress(String(format: "wrote %@ and %@.truth.json in %.1f s", url.path, url.lastPathComponent, Date().timeIntervalSince(started)))
+    }
+}
+
+extension SynthCapture {
+    /// `grey` (nil: the plain dim backdrop), `light-blue`, or `R,G,B` in 0…255.
+    static func backdropColour(_ text: String) throws -> SIMD3<Double>? {
+        switch text {
+        case "grey", "gray": return nil
+        case "light-blue": return RenderOptions.lightBlue
+        default:
+            let parts = text.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 3, parts.allSatisfy({ (0...255).contains($0) }) else {
+                throw ValidationError("--backdrop must be grey, light-blue or R,G,B with each 0…255, got \(text)")
+            }
+            return SIMD3(parts[0], parts[1], parts[2]) / 255
+        }
     }
 }
 
