@@ -23,12 +23,15 @@ struct Trinocular: ParsableCommand {
             Every length Trinocular writes is in millimetres.
 
             Start with `trinocular info CAPTURE` to check that a folder and its rig belong \
-            together, `reconstruct` it, look at it with `view OUT` (landmarks by clicking) or             `render`, `measure` it, and keep the case as one HTML file with `report OUT`.             Exit status: 0 success, 1 the work failed, 2 bad usage or bad input \
+            together and `check CAPTURE` against the photography standard; `reconstruct` it, \
+            look at it with `view OUT` (landmarks by clicking) or `render`, `measure` it, and \
+            keep the case as one HTML file with `report OUT`. Exit status: 0 success, 1 the \
+            work failed, 2 bad usage or bad input \
             (the message names the file and the problem).
             """,
         version: TrinocularVersion.string,
         subcommands: [
-            Info.self, Calibrate.self, Reconstruct.self, Measure.self, Render.self, View.self, Report.self, Compare.self, Batch.self, Synth.self,
+            Info.self, Calibrate.self, Reconstruct.self, Measure.self, Render.self, View.self, Report.self, Check.self, Compare.self, Batch.self, Synth.self,
             Deidentify.self, Seal.self, Unseal.self, Audit.self, Study.self, BatchCase.self,
         ])
 }

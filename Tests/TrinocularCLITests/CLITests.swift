@@ -54,7 +54,7 @@ struct Run {
     @Test func helpTeachesAndVersionPrints() throws {
         let help = try Run(["--help"])
         #expect(help.status == 0)
-        for verb in ["info", "calibrate", "reconstruct", "measure", "render", "view", "compare", "batch", "synth", "deidentify", "seal", "unseal", "audit"] {
+        for verb in ["info", "calibrate", "reconstruct", "measure", "render", "view", "report", "check", "compare", "batch", "synth", "deidentify", "seal", "unseal", "audit"] {
             #expect(help.stdout.contains(verb))
         }
         #expect(help.stdout.contains("millimetres"))
