@@ -163,6 +163,17 @@ public struct PinholeCamera: Sendable, Equatable, Hashable {
         return normalize(SIMD3(n.x, n.y, 1))
     }
 
+    /// The camera of the image reduced by `factor` in each direction (each output pixel the
+    /// mean of a factor × factor block, the last partial row and column dropped): focal
+    /// lengths divided by the factor, the principal point moved with the pixel centres
+    /// ((c + ½) / factor − ½); distortion acts on normalized coordinates and stays.
+    public func reduced(by factor: Int) -> PinholeCamera {
+        precondition(factor >= 1, "a reduction factor is at least 1")
+        let f = Double(factor), k = intrinsics
+        return PinholeCamera(intrinsics: Intrinsics(fx: k.fx / f, fy: k.fy / f, cx: (k.cx + 0.5) / f - 0.5, cy: (k.cy + 0.5) / f - 0.5),
+                             distortion: distortion, imageWidth: imageWidth / factor, imageHeight: imageHeight / factor)
+    }
+
     /// Whether a pixel lies in the image, pixel centres from 0 to size − 1 (with a margin
     /// of half a pixel: the image covers [−0.5, size − 0.5]).
     @inlinable

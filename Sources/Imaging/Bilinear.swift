@@ -50,3 +50,30 @@ extension Image where Component == Float {
         return Bilinear.value(pixels, width: width, height: height, at: p)
     }
 }
+
+extension Image where Component == UInt8 {
+    /// The image reduced by `factor` in each direction: each output pixel the rounded mean of
+    /// a factor × factor block (the last partial row and column dropped), every channel kept.
+    /// Matches `PinholeCamera.reduced(by:)`.
+    public func reduced(by factor: Int) -> Image<UInt8> {
+        precondition(factor >= 1, "a reduction factor is at least 1")
+        guard factor > 1 else { return self }
+        let c = layout.channels, w = width / factor, h = height / factor, area = factor * factor
+        var out = [UInt8](repeating: 0, count: w * h * c)
+        pixels.withUnsafeBufferPointer { p in
+            for y in 0..<h {
+                for x in 0..<w {
+                    for k in 0..<c {
+                        var sum = 0
+                        for dy in 0..<factor {
+                            let row = ((y * factor + dy) * width + x * factor) * c + k
+                            for dx in 0..<factor { sum += Int(p[row + dx * c]) }
+                        }
+                        out[(y * w + x) * c + k] = UInt8((sum + area / 2) / area)
+                    }
+                }
+            }
+        }
+        return Image(width: w, height: h, layout: layout, pixels: out)
+    }
+}

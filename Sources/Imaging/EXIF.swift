@@ -22,24 +22,7 @@ public enum ExifOrientation: Int, Sendable, Equatable, CustomStringConvertible {
     /// The orientation tag of a JPEG's EXIF block, or nil when there is none (or it is
     /// malformed: every read is bounds-checked, so corrupt data never traps).
     public static func read(jpeg d: [UInt8]) -> ExifOrientation? {
-        guard d.count > 4, d[0] == 0xFF, d[1] == 0xD8 else { return nil }
-        var i = 2
-        while i + 4 <= d.count {
-            guard d[i] == 0xFF else { return nil }
-            let marker = d[i + 1]
-            if marker == 0xFF { i += 1; continue }  // fill byte
-            if marker == 0xD9 || marker == 0xDA { return nil }  // end of image / start of scan
-            if (0xD0...0xD7).contains(marker) || marker == 0x01 { i += 2; continue }  // no length
-            let length = Int(d[i + 2]) << 8 | Int(d[i + 3])
-            guard length >= 2, i + 2 + length <= d.count else { return nil }
-            let body = (i + 4)..<(i + 2 + length)
-            if marker == 0xE1, body.count >= 14,
-               Array(d[body.lowerBound..<(body.lowerBound + 6)]) == [0x45, 0x78, 0x69, 0x66, 0, 0] {
-                return orientation(tiff: Array(d[(body.lowerBound + 6)..<body.upperBound]))
-            }
-            i += 2 + length
-        }
-        return nil
+        ExifBlock.tiff(jpeg: d).flatMap(orientation(tiff:))
     }
 
     /// Orientation from a TIFF structure (the body of an EXIF block after "Exif\0\0").
@@ -69,5 +52,96 @@ public enum ExifOrientation: Int, Sendable, Equatable, CustomStringConvertible {
             }
         }
         return nil
+    }
+}
+
+/// The EXIF block of a JPEG: its TIFF structure, found by walking the markers up to the
+/// scan. Every read is bounds-checked: malformed data gives nil, never a trap.
+enum ExifBlock {
+    static func tiff(jpeg d: [UInt8]) -> [UInt8]? {
+        guard d.count > 4, d[0] == 0xFF, d[1] == 0xD8 else { return nil }
+        var i = 2
+        while i + 4 <= d.count {
+            guard d[i] == 0xFF else { return nil }
+            let marker = d[i + 1]
+            if marker == 0xFF { i += 1; continue }  // fill byte
+            if marker == 0xD9 || marker == 0xDA { return nil }  // end of image / start of scan
+            if (0xD0...0xD7).contains(marker) || marker == 0x01 { i += 2; continue }  // no length
+            let length = Int(d[i + 2]) << 8 | Int(d[i + 3])
+            guard length >= 2, i + 2 + length <= d.count else { return nil }
+            let body = (i + 4)..<(i + 2 + length)
+            if marker == 0xE1, body.count >= 14,
+               Array(d[body.lowerBound..<(body.lowerBound + 6)]) == [0x45, 0x78, 0x69, 0x66, 0, 0] {
+                return Array(d[(body.lowerBound + 6)..<body.upperBound])
+            }
+            i += 2 + length
+        }
+        return nil
+    }
+}
+
+/// What a photograph's EXIF says of the camera that took it — the model and the lens's
+/// focal length, nothing else (no date, no serial number, no place): `trinocular check`
+/// compares them across a 2D series and between two series. Read only; never written out.
+public struct ExifCamera: Sendable, Equatable {
+    /// The camera model (tag 0x0110), trimmed, at most 64 characters.
+    public var model: String?
+    /// The focal length (mm, tag 0x920A) and its 35 mm equivalent (tag 0xA405).
+    public var focalLengthMm: Double?
+    public var focalLength35mm: Double?
+
+    public init(model: String? = nil, focalLengthMm: Double? = nil, focalLength35mm: Double? = nil) {
+        self.model = model; self.focalLengthMm = focalLengthMm; self.focalLength35mm = focalLength35mm
+    }
+
+    /// nil when the JPEG has no EXIF block or it holds none of the three.
+    public static func read(jpeg d: [UInt8]) -> ExifCamera? {
+        guard let t = ExifBlock.tiff(jpeg: d), t.count >= 8 else { return nil }
+        let little: Bool
+        switch (t[0], t[1]) {
+        case (0x49, 0x49): little = true
+        case (0x4D, 0x4D): little = false
+        default: return nil
+        }
+        func u16(_ o: Int) -> Int? {
+            guard o >= 0, o + 2 <= t.count else { return nil }
+            return little ? Int(t[o]) | Int(t[o + 1]) << 8 : Int(t[o]) << 8 | Int(t[o + 1])
+        }
+        func u32(_ o: Int) -> Int? {
+            guard let a = u16(o), let b = u16(o + 2) else { return nil }
+            return little ? a | b << 16 : a << 16 | b
+        }
+        /// Each entry of the IFD at `offset`: (tag, type, count, value-or-offset position).
+        func entries(_ offset: Int) -> [(tag: Int, type: Int, count: Int, at: Int)] {
+            guard let n = u16(offset), n < 1000 else { return [] }
+            return (0..<n).compactMap { e in
+                let at = offset + 2 + 12 * e
+                guard let tag = u16(at), let type = u16(at + 2), let count = u32(at + 4) else { return nil }
+                return (tag, type, count, at + 8)
+            }
+        }
+        func rational(_ e: (tag: Int, type: Int, count: Int, at: Int)) -> Double? {
+            guard e.type == 5, let o = u32(e.at), let num = u32(o), let den = u32(o + 4), den > 0 else { return nil }
+            let v = Double(num) / Double(den)
+            return v > 0 && v < 10_000 ? v : nil
+        }
+        guard u16(2) == 42, let ifd0 = u32(4) else { return nil }
+        var camera = ExifCamera()
+        for e in entries(ifd0) {
+            if e.tag == 0x0110, e.type == 2, e.count > 0, e.count <= 256 {
+                let start = e.count <= 4 ? e.at : (u32(e.at) ?? -1)
+                guard start >= 0, start + e.count <= t.count else { continue }
+                let bytes = t[start..<(start + e.count)].prefix { $0 != 0 }
+                let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                if !text.isEmpty { camera.model = String(text.prefix(64)) }
+            }
+            if e.tag == 0x8769, let exif = u32(e.at) {
+                for f in entries(exif) {
+                    if f.tag == 0x920A { camera.focalLengthMm = rational(f) }
+                    if f.tag == 0xA405, f.type == 3, let v = u16(f.at), v > 0 { camera.focalLength35mm = Double(v) }
+                }
+            }
+        }
+        return camera == ExifCamera() ? nil : camera
     }
 }

@@ -24,10 +24,11 @@ struct StageClock {
 extension Reconstructor {
     /// The capture's images: colour for the points, gray (0…255) for matching. Blank ones
     /// are refused, naming the camera.
-    static func readImages(_ capture: Capture) throws -> (colour: [Image<UInt8>], gray: [Image<Float>]) {
+    static func readImages(_ capture: Capture, images: [Image<UInt8>]? = nil, reduction: Int = 1) throws -> (colour: [Image<UInt8>], gray: [Image<Float>]) {
         var colour: [Image<UInt8>] = [], gray: [Image<Float>] = []
-        for view in capture.views {
-            let image = try ImageFile.read(view.file).eightBit
+        for (k, view) in capture.views.enumerated() {
+            let given = images.flatMap { k < $0.count ? $0[k] : nil }
+            let image = try (given ?? ImageFile.read(view.file).eightBit).reduced(by: reduction)
             let g = image.grayscale()
             let (lo, hi) = g.pixels.reduce((UInt8.max, UInt8.min)) { (min($0.0, $1), max($0.1, $1)) }
             if Int(hi) - Int(lo) < 4 {

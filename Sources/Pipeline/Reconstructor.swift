@@ -42,6 +42,10 @@ public struct ReconstructionOptions: Sendable {
     /// Coarsen the mesh grid to twice the points' spacing when that is wider than
     /// `meshing.spacing` (small images give sparse points; a finer grid adds faces, not detail).
     public var adaptMeshSpacing = true
+    /// Reduce every image by this factor (1, 2, 4 or 8; each pixel the mean of a block) and
+    /// the cameras with them (`PinholeCamera.reduced(by:)`): a quick, coarser reconstruction,
+    /// e.g. `trinocular check`'s subject distance. 1: full resolution.
+    public var reduction = 1
 
     public init() {}
 
@@ -53,6 +57,9 @@ public struct ReconstructionOptions: Sendable {
         }
         if let r = workingRange, !(r.lowerBound > 0 && r.upperBound.isFinite) {
             throw FileProblem(file: "reconstruction options", problem: "the working range must be positive distances in mm", fault: .workFailed)
+        }
+        guard [1, 2, 4, 8].contains(reduction) else {
+            throw FileProblem(file: "reconstruction options", problem: "the image reduction must be 1, 2, 4 or 8", fault: .workFailed)
         }
         try surface.validate()
         try fusion.validate()
@@ -118,10 +125,17 @@ public struct ReconstructionResult: Sendable {
 /// triangulate, confirm points by a third camera, estimate normals and remove outliers,
 /// fuse, and keep the working range.
 public enum Reconstructor {
-    public static func run(_ capture: Capture, options: ReconstructionOptions = ReconstructionOptions(),
+    /// `images`, when given, are the capture's photographs already read (8-bit, in the
+    /// capture's view order), so that a caller that measured them need not read them again.
+    public static func run(_ capture: Capture, images: [Image<UInt8>]? = nil, options: ReconstructionOptions = ReconstructionOptions(),
                            progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> ReconstructionResult {
-        let rig = capture.rig
         try options.validate()
+        var capture = capture
+        if options.reduction > 1 {
+            capture.rig = Rig(cameras: capture.rig.cameras.map { RigCamera(id: $0.id, camera: $0.camera.reduced(by: options.reduction), camFromWorld: $0.camFromWorld) },
+                              calibration: capture.rig.calibration)
+        }
+        let rig = capture.rig
         guard rig.cameras.count >= 2 else {
             throw ReconstructionError(file: capture.rigSource.url.path,
                                       problem: "the rig has \(rig.cameras.count) camera; reconstruction needs two or more calibrated together", badInput: true)
@@ -130,7 +144,7 @@ public enum Reconstructor {
         var clock = StageClock()
         var warnings = capture.warnings
 
-        let (colour, gray) = try readImages(capture)
+        let (colour, gray) = try readImages(capture, images: images, reduction: options.reduction)
         progress(String(format: "read %d images (%.1f s)", capture.views.count, clock.lap("read images")))
         var (pairs, maps, rectifiedLefts, reports) = try matchPairs(capture, gray: gray, range: range, options: options, warnings: &warnings, progress: progress)
         _ = clock.lap("rectify and match")

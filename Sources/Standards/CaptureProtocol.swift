@@ -21,6 +21,10 @@ public struct CaptureProtocol: Codable, Sendable, Equatable {
     public var cameraDistanceMm: Double
     public var backdrop: Backdrop
     public var framing: String
+    /// The image borders the subject must stay clear of, with backdrop between (`left`,
+    /// `right`, `top`, `bottom`); the others may cut it (a torso continues below the frame).
+    /// Absent: left and right.
+    public var clearOfBorders: [String]?
     public var views: [String]
     public var source: String
 
@@ -30,21 +34,24 @@ public struct CaptureProtocol: Codable, Sendable, Equatable {
     /// The three protocols of `protocols/`, built in (a test keeps the two the same).
     public static let builtIn: [CaptureProtocol] = [
         CaptureProtocol(name: "breast", regions: ["breast", "chest", "torso"], minimumMegapixels: 5, cameraDistanceMm: 1500, backdrop: lightBlue,
-                        framing: "clavicles to the anterior superior iliac spines",
+                        framing: "clavicles to the anterior superior iliac spines", clearOfBorders: ["left", "right"],
                         views: ["anterior", "right-oblique-45", "left-oblique-45", "right-lateral-90", "left-lateral-90",
                                 "anterior-hands-on-head", "right-oblique-45-hands-on-head", "left-oblique-45-hands-on-head",
                                 "right-lateral-90-hands-on-head", "left-lateral-90-hands-on-head"],
                         source: thornton + ": full series of 10, hands on hips then on the head"),
         CaptureProtocol(name: "face", regions: ["face", "head", "nose"], minimumMegapixels: 5, cameraDistanceMm: 1500, backdrop: lightBlue,
-                        framing: "full face, ears at the vertical midline, lower border at the clavicles",
+                        framing: "full face, ears at the vertical midline, lower border at the clavicles", clearOfBorders: ["left", "right", "top"],
                         views: ["frontal", "right-oblique-45", "left-oblique-45", "right-lateral-90", "left-lateral-90", "worms-eye", "down-and-across"],
                         source: thornton + ": obliques and laterals by turning the whole body; worm's-eye view for the nose"),
         CaptureProtocol(name: "abdomen", regions: ["abdomen"], minimumMegapixels: 5, cameraDistanceMm: 1500, backdrop: lightBlue,
-                        framing: "chest to anterior thighs, groin included",
+                        framing: "chest to anterior thighs, groin included", clearOfBorders: ["left", "right"],
                         views: ["frontal", "frontal-zoomed-inframammary-fold-to-thighs", "posterior", "right-lateral-90-arms-flexed",
                                 "left-lateral-90-arms-flexed", "divers"],
                         source: thornton + ": laterals with arms at 90° elbow flexion; diver's view with hands on buttocks, 20–30° hip flexion, face out of frame"),
     ]
+
+    /// The borders to keep clear (`clearOfBorders`, or left and right).
+    public var bordersToKeepClear: [String] { clearOfBorders ?? ["left", "right"] }
 
     /// The built-in protocol for a capture's region (`capture.json` `region`), if any.
     public static func forRegion(_ region: String) -> CaptureProtocol? {
@@ -69,6 +76,9 @@ public struct CaptureProtocol: Codable, Sendable, Equatable {
         guard format == "trinocular.protocol/1" else { throw FileProblem(file: file, problem: "\"format\" must be \"trinocular.protocol/1\"") }
         guard minimumMegapixels > 0, minimumMegapixels <= 1000 else { throw FileProblem(file: file, problem: "\"minimumMegapixels\" must be 0 < MP ≤ 1000") }
         guard cameraDistanceMm > 0, cameraDistanceMm.isFinite else { throw FileProblem(file: file, problem: "\"cameraDistanceMm\" must be a positive number of mm") }
+        if let b = clearOfBorders, let wrong = b.first(where: { !["left", "right", "top", "bottom"].contains($0) }) {
+            throw FileProblem(file: file, problem: "\"clearOfBorders\" lists '\(wrong.excerpt())': the borders are left, right, top, bottom")
+        }
         guard backdrop.rgb.count == 3, backdrop.rgb.allSatisfy({ (0...255).contains($0) }) else {
             throw FileProblem(file: file, problem: "\"backdrop\".\"rgb\" must be three numbers 0…255")
         }

@@ -19,10 +19,31 @@ public enum CaptureStandards {
         /// interquartile range over its median (uniformity).
         public var backdropChroma = (warn: 0.03, fail: 0.045)
         public var backdropVariation = 0.25
+        /// Framing: the share of a border to keep clear along which the subject reaches into
+        /// the frame's outer margin (`ImageMeasures.borderMargin`).
+        public var borderContact = (warn: 0.02, fail: 0.10)
+        /// Distance: the share of the subject's points outside the working range (the
+        /// median point outside it always fails).
+        public var outsideWorkingRange = 0.10
         public init() {}
     }
 
-    public static func check(_ images: [ImageMeasures], against p: CaptureProtocol, thresholds t: Thresholds = Thresholds()) -> CheckReport {
+    /// Where the subject is, from a quick reconstruction (`CapturePreview` in Pipeline): its
+    /// points' depths from the rig against the capture's working range (mm).
+    public struct SubjectPlacement: Sendable {
+        public var workingRange: ClosedRange<Double>
+        /// The 5th, 50th and 95th percentiles of the points' depths (mm); nil without points.
+        public var near: Double?, median: Double?, far: Double?
+        /// The share of the points outside the working range, and the range searched.
+        public var outside: Double
+        public var searchedRange: ClosedRange<Double>
+        public init(workingRange: ClosedRange<Double>, near: Double?, median: Double?, far: Double?, outside: Double, searchedRange: ClosedRange<Double>) {
+            self.workingRange = workingRange; self.near = near; self.median = median; self.far = far; self.outside = outside; self.searchedRange = searchedRange
+        }
+    }
+
+    public static func check(_ images: [ImageMeasures], against p: CaptureProtocol, placement: SubjectPlacement? = nil,
+                             thresholds t: Thresholds = Thresholds()) -> CheckReport {
         var items: [CheckItem] = []
         let sharpness = median(images.map(\.sharpness)), luminance = median(images.map(\.subjectLuminance))
         let balances = images.compactMap { $0.subjectColour.map(balance) }
@@ -33,7 +54,9 @@ public enum CaptureStandards {
             items.append(exposure(m, median: luminance, t))
             items.append(colour(m, reference: reference, t))
             items.append(backdrop(m, p, t))
+            items.append(framing(m, p, t))
         }
+        if let placement { items.append(distance(placement, t)) }
         return CheckReport(protocol: p.name, checks: items)
     }
 
@@ -90,9 +113,38 @@ public enum CaptureStandards {
         return CheckItem(id: "backdrop", camera: m.camera, status: s, value: round(distance), threshold: t.backdropChroma.fail, message: message)
     }
 
+    static func framing(_ m: ImageMeasures, _ p: CaptureProtocol, _ t: Thresholds) -> CheckItem {
+        guard m.segmented else {
+            return CheckItem(id: "framing", camera: m.camera, status: .warn, value: nil, threshold: t.borderContact.fail,
+                             message: "\(m.camera): the subject does not stand out from the backdrop, so its framing was not measured: put up the \(p.backdrop.name) backdrop")
+        }
+        let sides = p.bordersToKeepClear.map { ($0, m.borderContact[$0] ?? 0) }
+        let worst = sides.max { $0.1 < $1.1 } ?? ("left", 0)
+        let s = status(worst.1, warn: t.borderContact.warn, fail: t.borderContact.fail)
+        let cut = sides.filter { $0.1 > t.borderContact.warn }.map { "\($0.0) (\(fmt(100 * $0.1, 0)) % of it)" }
+        return CheckItem(id: "framing", camera: m.camera, status: s, value: round(worst.1), threshold: t.borderContact.fail,
+                         message: s == .pass ? "backdrop between the subject and the \(p.bordersToKeepClear.joined(separator: ", ")) borders"
+                            : "\(m.camera): the subject reaches the image's \(cut.joined(separator: " and ")) border: the \(p.name) protocol frames \(p.framing) with backdrop around it; centre the patient in the rig or step back")
+    }
+
+    static func distance(_ placement: SubjectPlacement, _ t: Thresholds) -> CheckItem {
+        let r = placement.workingRange, range = "\(Int(r.lowerBound))–\(Int(r.upperBound)) mm"
+        guard let median = placement.median, let near = placement.near, let far = placement.far else {
+            return CheckItem(id: "distance", camera: nil, status: .fail, value: nil, threshold: r.upperBound,
+                             message: "no surface was found \(Int(placement.searchedRange.lowerBound))–\(Int(placement.searchedRange.upperBound)) mm from the rig: is the patient in front of the cameras, within the working range \(range)?")
+        }
+        let s: CheckItem.Status = !r.contains(median) ? .fail : (placement.outside > t.outsideWorkingRange ? .warn : .pass)
+        let move = median > r.upperBound ? "move the patient \(Int((median - r.upperBound).rounded(.up))) mm or more closer"
+            : median < r.lowerBound ? "move the patient \(Int((r.lowerBound - median).rounded(.up))) mm or more back" : "centre the patient in the working range"
+        return CheckItem(id: "distance", camera: nil, status: s, value: median.rounded(), threshold: median > r.upperBound ? r.upperBound : r.lowerBound,
+                         message: s == .pass ? "the subject is \(Int(near.rounded()))–\(Int(far.rounded())) mm from the rig, within its working range \(range)"
+                            : "the subject is \(Int(near.rounded()))–\(Int(far.rounded())) mm from the rig (median \(Int(median.rounded())) mm; \(fmt(100 * placement.outside, 0)) % outside the working range \(range)): \(move)")
+    }
+
     static func balance(_ c: SIMD3<Double>) -> SIMD2<Double> { SIMD2(c.x / max(c.y, 1e-9), c.z / max(c.y, 1e-9)) }
     static func chromaticity(_ c: SIMD3<Double>) -> SIMD3<Double> { c / max(c.x + c.y + c.z, 1e-9) }
     static func length(_ v: SIMD3<Double>) -> Double { (v * v).sum().squareRoot() }
+    static func length3(_ v: SIMD3<Double>) -> Double { length(v) }
     static func median(_ xs: [Double]) -> Double {
         guard !xs.isEmpty else { return 0 }
         let s = xs.sorted()

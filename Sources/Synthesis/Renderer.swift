@@ -33,6 +33,9 @@ public struct RenderOptions: Sendable, Equatable {
     public var featureSize: Double = 1.5
     /// Seeds the texture and the sensor noise.
     public var seed: UInt64 = 1
+    /// Seeds the sensor noise alone when set: a repeat of one session (same subject, same
+    /// skin, new noise).
+    public var noiseSeed: UInt64?
     /// Also compute the depth (z in the camera frame, mm) at every pixel centre.
     public var depth: Bool = false
     /// Light position in the subject frame (mm): above the rig, near the middle camera.
@@ -107,7 +110,7 @@ public struct Renderer: Sendable {
         let m = options.edgeSupersampling ?? 0
         let fineOffsets = (0..<m).map { (Double($0) + 0.5) / Double(m) - 0.5 }
         let tint = options.tint ?? SIMD3(1, 1, 1)
-        let noiseSeed = options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index) &* 0xD1B5_4A32_D192_ED03
+        let noiseSeed = (options.noiseSeed ?? options.seed) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index) &* 0xD1B5_4A32_D192_ED03
         let lightPosition = options.light
         let bands = min(h, 64)
 

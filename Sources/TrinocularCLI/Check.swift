@@ -5,67 +5,141 @@ import Interchange
 import Pipeline
 import Standards
 
-/// `trinocular check CAPTURE`: the capture against its region's photography protocol.
+/// `trinocular check CAPTURE` and `trinocular check --compare PRE POST`: a capture (or a
+/// folder of 2D photographs) against its region's photography protocol, and two visits
+/// against each other.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check a capture against the clinical photography standard of its region, before the patient leaves.",
+        abstract: "Check a capture against the clinical photography standard of its region, before the patient leaves; or two visits against each other.",
         discussion: """
             Each camera's photograph is measured against the protocol (protocols/: breast, \
             face, abdomen — chosen by capture.json's "region", or --protocol NAME|FILE) and \
             against the capture's other cameras, so that the camera at fault is named:
 
               resolution  pixels per image against the protocol's minimum (5 MP)
-              focus       sharpness of the subject (pixel-scale contrast over all contrast) \
-            against the other cameras': a defocused camera falls far below them
-              exposure    subject blown white or crushed black, and its brightness against \
-            the other cameras'
+              focus       sharpness of the subject against the other cameras'
+              exposure    subject blown white or crushed black; its brightness against the \
+            other cameras'
               colour      white balance: the skin's grey-world colour against the other cameras'
-              backdrop    the backdrop's colour against the protocol's (light blue), and how \
-            evenly it is lit
+              backdrop    the backdrop's colour against the protocol's (light blue); evenness
+              framing     backdrop between the subject and the borders the protocol keeps clear
+              distance    the subject's depth from the rig (a quick quarter-megapixel \
+            reconstruction, ~1 s) against the capture's working range
+
+            A folder without rig.json is a 2D series — one photograph per view (JPEG or PNG): \
+            the same checks on each, plus aspect (every view in the series' format) and lens \
+            (EXIF focal length; EXIF is read for the camera model and focal length only).
+
+            --compare PRE POST says whether two visits (captures or 2D series) can be compared, \
+            and why not: rig (another rig or calibration), lens, resolution or aspect, exposure, \
+            colour (white balance), backdrop (colour, or brightness against the subject's), and \
+            for captures the subject's distance and pose (the two quick reconstructions \
+            registered: a turn of 5° or more is not comparable).
 
             Every check gives pass, warn or fail, the value measured, the threshold and what \
-            to do. --json prints trinocular.check/1 (docs/formats.md). The exit status is 0 \
-            whatever the verdict; 2 when an image cannot be read (the file is named).
-            Subject distance and framing (from the reconstruction), comparing two visits and \
-            2D photograph series come next (issue 21).
+            to do. --json prints trinocular.check/1 or trinocular.check-compare/1 \
+            (docs/formats.md). The exit status is 0 whatever the verdict; 2 when a folder or \
+            an image cannot be read (the file is named).
             """)
 
-    @Argument(help: ArgumentHelp("The capture folder.", valueName: "CAPTURE-FOLDER"))
-    var capture: String
-    @Option(help: ArgumentHelp("Rig file to use instead of the folder's rig.json.", valueName: "PATH"))
+    @Argument(help: ArgumentHelp("The capture folder, or a folder of 2D photographs; with --compare, the earlier and the later visit.", valueName: "FOLDER"))
+    var folders: [String]
+    @Flag(help: "Compare two visits (FOLDER FOLDER): are they comparable, and if not, why.")
+    var compare = false
+    @Option(help: ArgumentHelp("Rig file to use instead of the folder's rig.json (one capture).", valueName: "PATH"))
     var rig: String?
     @Option(name: .customLong("protocol"), help: ArgumentHelp("A built-in protocol (breast, face, abdomen) or a trinocular.protocol/1 file; default: capture.json's region.", valueName: "NAME|FILE"))
     var protocolName: String?
-    @Flag(help: "Print one JSON document (trinocular.check/1) on stdout.")
+    @Flag(help: "Print one JSON document (trinocular.check/1, or trinocular.check-compare/1) on stdout.")
     var json = false
 
+    func validate() throws {
+        if compare, folders.count != 2 { throw ValidationError("--compare takes two folders: the earlier visit, then the later") }
+        if !compare, folders.count != 1 { throw ValidationError("give one folder (or --compare PRE POST)") }
+        if compare, rig != nil { throw ValidationError("--rig is for one capture; with --compare each folder's rig.json is used") }
+    }
+
     func run() throws {
-        let loaded = try Capture(folder: URL(fileURLWithPath: capture), rigURL: rig.map { URL(fileURLWithPath: $0) })
-        let standard: CaptureProtocol
-        if let protocolName {
-            standard = try CaptureProtocol.named(protocolName)
-        } else if let region = loaded.manifest?.region {
-            guard let p = CaptureProtocol.forRegion(region) else {
-                throw CaptureError(file: loaded.folder.appendingPathComponent("capture.json").path,
-                                   problem: "region '\(region.excerpt())' has no built-in protocol (\(CaptureProtocol.builtIn.map(\.name).joined(separator: ", "))): give --protocol")
+        if compare {
+            let pre = try InspectedVisit(folder: URL(fileURLWithPath: folders[0]), rig: nil, protocolName: protocolName)
+            let post = try InspectedVisit(folder: URL(fileURLWithPath: folders[1]), rig: nil, protocolName: protocolName)
+            let motion = pre.preview.flatMap { a in post.preview.flatMap { SubjectMotion.estimate(from: a, to: $0) } }
+            let report = VisitComparison.compare(pre.visit, post.visit, pose: motion.map { VisitComparison.Pose(rotationDegrees: $0.rotationDegrees, translationMm: $0.translationMm) })
+            try AuditTrail.record("check --compare", subject: pre.subject, inputs: pre.files + post.files, outputs: [])
+            if json { FileHandle.standardOutput.write(try ReportCoding.data(report)); return }
+            print(report.verdict == .comparable ? "COMPARABLE" : "NOT COMPARABLE")
+            for item in report.reasons + report.notes {
+                print("  \(item.status.rawValue)  \(item.id.padding(toLength: 10, withPad: " ", startingAt: 0)) \(item.message)")
             }
-            standard = p
-        } else {
-            throw CaptureError(file: loaded.folder.path, problem: "no capture.json region to choose a protocol by: give --protocol breast|face|abdomen|FILE")
-        }
-        let views = loaded.views
-        let measured = try views.map { ImageMeasures(try ImageFile.read($0.file).eightBit, camera: $0.cameraID) }
-        let report = CaptureStandards.check(measured, against: standard)
-        try AuditTrail.record("check", subject: loaded.manifest?.subject, inputs: views.map(\.file), outputs: [])
-        if json {
-            FileHandle.standardOutput.write(try ReportCoding.data(report))
+            print("  \(report.checks.filter { $0.status == .pass }.count) of \(report.checks.count) checks pass")
             return
         }
-        print("\(report.verdict.rawValue.uppercased()): \(loaded.views.count) cameras against the \(standard.name) protocol")
+        let visit = try InspectedVisit(folder: URL(fileURLWithPath: folders[0]), rig: rig.map { URL(fileURLWithPath: $0) }, protocolName: protocolName)
+        try AuditTrail.record("check", subject: visit.subject, inputs: visit.files, outputs: [])
+        let report = visit.report
+        if json { FileHandle.standardOutput.write(try ReportCoding.data(report)); return }
+        print("\(report.verdict.rawValue.uppercased()): \(visit.visit.images.count) \(visit.preview == nil ? "photographs" : "cameras") against the \(report.protocol) protocol")
         for item in report.checks where item.status != .pass {
             print("  \(item.status.rawValue)  \(item.id.padding(toLength: 10, withPad: " ", startingAt: 0)) \(item.message)")
         }
-        let passed = report.checks.filter { $0.status == .pass }.count
-        print("  \(passed) of \(report.checks.count) checks pass")
+        print("  \(report.checks.filter { $0.status == .pass }.count) of \(report.checks.count) checks pass")
+    }
+}
+
+/// One folder checked: a capture (with its quick reconstruction) or a 2D series.
+struct InspectedVisit {
+    var visit: Visit
+    var report: CheckReport
+    var preview: CapturePreview?
+    var subject: String?
+    var files: [URL]
+
+    init(folder: URL, rig: URL?, protocolName: String?) throws {
+        if rig == nil, PhotographSeries.isSeries(folder) {
+            let series = try PhotographSeries(folder: folder)
+            let standard = try Self.protocolFor(protocolName, region: Self.region(folder), folder: folder)
+            let measured = series.photographs.map { ImageMeasures($0.image, camera: $0.view) }
+            let exif = Dictionary(series.photographs.compactMap { p in p.exif.map { (p.view, $0) } }, uniquingKeysWith: { a, _ in a })
+            var checks = CaptureStandards.check(measured, against: standard).checks
+            checks += CaptureStandards.seriesChecks(measured, exif: exif)
+            visit = Visit(images: measured, exif: exif)
+            report = CheckReport(protocol: standard.name, checks: checks)
+            files = series.photographs.map(\.file)
+            return
+        }
+        let loaded = try Capture(folder: folder, rigURL: rig)
+        let standard = try Self.protocolFor(protocolName, region: loaded.manifest?.region, folder: folder)
+        let images = try loaded.views.map { try ImageFile.read($0.file).eightBit }
+        let measured = zip(images, loaded.views).map { ImageMeasures($0, camera: $1.cameraID) }
+        let preview = try CapturePreview.run(loaded, images: images)
+        let placement = CaptureStandards.SubjectPlacement(workingRange: preview.workingRange, near: preview.depth(quantile: 0.05), median: preview.depth(quantile: 0.5),
+                                                          far: preview.depth(quantile: 0.95), outside: preview.outsideWorkingRange, searchedRange: preview.searchedRange)
+        report = CaptureStandards.check(measured, against: standard, placement: placement)
+        visit = Visit(images: measured,
+                      rig: loaded.rig.cameras.map { Visit.Camera(id: $0.id, width: $0.camera.imageWidth, height: $0.camera.imageHeight, focalPixels: $0.camera.intrinsics.fx, centre: $0.centre) },
+                      subjectDepth: placement.median)
+        self.preview = preview
+        subject = loaded.manifest?.subject
+        files = loaded.views.map(\.file)
+    }
+
+    /// `--protocol`, else the region's built-in protocol.
+    static func protocolFor(_ name: String?, region: String?, folder: URL) throws -> CaptureProtocol {
+        if let name { return try CaptureProtocol.named(name) }
+        guard let region else {
+            throw CaptureError(file: folder.path, problem: "no capture.json region to choose a protocol by: give --protocol breast|face|abdomen|FILE")
+        }
+        guard let p = CaptureProtocol.forRegion(region) else {
+            throw CaptureError(file: folder.appendingPathComponent("capture.json").path,
+                               problem: "region '\(region.excerpt())' has no built-in protocol (\(CaptureProtocol.builtIn.map(\.name).joined(separator: ", "))): give --protocol")
+        }
+        return p
+    }
+
+    /// A 2D series' region, from its capture.json when it has one.
+    static func region(_ folder: URL) throws -> String? {
+        let url = folder.appendingPathComponent("capture.json")
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return try CaptureManifest(contentsOf: url).region
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Geometry
 import Interchange
 import Synthesis
 
@@ -79,6 +80,15 @@ struct SynthCapture: ParsableCommand {
     @Flag(help: "Also write per-pixel depth maps (DIR.depth/<camera>.png, 16-bit, 0.05 mm units).")
     var depth = false
 
+    @Option(help: ArgumentHelp("Seed the sensor noise alone (default: --seed): a repeat of one session, same subject and skin, new noise.", valueName: "N"))
+    var noiseSeed: UInt64?
+
+    @Option(help: ArgumentHelp("Turn the subject about its vertical axis by this many degrees before the shot (a second visit's pose).", valueName: "DEG"))
+    var turn: Double = 0
+
+    @Option(help: ArgumentHelp("Move the subject by X,Y,Z mm (x right, y down, z away from the rig) before the shot: out of the working range, or cut by an image border.", valueName: "X,Y,Z"))
+    var shift: String?
+
     @OptionGroup(title: "Realism (what real skin, lenses and flashes do)") var realism: SynthRealismOptions
 
     func run() throws {
@@ -92,6 +102,8 @@ struct SynthCapture: ParsableCommand {
         spec.render.backdrop = try Self.backdropColour(backdrop)
         spec.render.depth = depth
         spec.jpegQuality = jpeg
+        spec.subjectMotion = try Self.motion(turn: turn, shift: shift)
+        spec.render.noiseSeed = noiseSeed
         try realism.apply(to: &spec, noiseGiven: rig.noise != 1, jpegGiven: jpeg != nil)
         do { try spec.validate() } catch { throw ValidationError("\(error)") }
         let started = Date()
@@ -103,6 +115,21 @@ struct SynthCapture: ParsableCommand {
 }
 
 extension SynthCapture {
+    /// `--turn` and `--shift` as the subject's motion in its own frame (nil: none).
+    static func motion(turn: Double, shift: String?) throws -> RigidTransform? {
+        guard turn.isFinite, abs(turn) <= 90 else { throw ValidationError("--turn must be -90…90 degrees, got \(turn)") }
+        var t = SIMD3<Double>.zero
+        if let shift {
+            let parts = shift.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 3, parts.allSatisfy({ $0.isFinite && abs($0) <= 2000 }) else {
+                throw ValidationError("--shift must be X,Y,Z in mm (each within ±2000), got \(shift)")
+            }
+            t = SIMD3(parts[0], parts[1], parts[2])
+        }
+        guard turn != 0 || t != .zero else { return nil }
+        return RigidTransform(rodrigues: SIMD3(0, turn * .pi / 180, 0), translation: t)
+    }
+
     /// `grey` (nil: the plain dim backdrop), `light-blue`, or `R,G,B` in 0…255.
     static func backdropColour(_ text: String) throws -> SIMD3<Double>? {
         switch text {

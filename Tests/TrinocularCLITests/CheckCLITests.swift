@@ -26,10 +26,11 @@ struct CheckCLITests {
         #expect(report["format"]?.string == "trinocular.check/1")
         #expect(report["verdict"]?.string == "pass", "\(pass.stdout)")
         let checks = report["checks"]?.array ?? []
-        #expect(checks.count == 15, "five checks for each of three cameras")
-        #expect(Set(checks.compactMap { $0["id"]?.string }) == ["resolution", "focus", "exposure", "colour", "backdrop"])
+        #expect(checks.count == 19, "six checks for each of three cameras, and the subject's distance")
+        #expect(Set(checks.compactMap { $0["id"]?.string }) == ["resolution", "focus", "exposure", "colour", "backdrop", "framing", "distance"])
         for c in checks {
-            #expect(c["camera"]?.string?.hasPrefix("cam") == true && c["status"]?.string != nil && c["message"]?.string != nil && c["threshold"] != nil)
+            let perCamera = c["id"]?.string != "distance"
+            #expect((c["camera"]?.string?.hasPrefix("cam") == true) == perCamera && c["status"]?.string != nil && c["message"]?.string != nil && c["threshold"] != nil)
         }
 
         // The full-size protocol by its region: the half-size images fail resolution; the grey

@@ -14,6 +14,7 @@ public func fuzz(_ input: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         if original != nil { _ = try? ImageFile.decode(clean, file: "fuzz") }
     }
     _ = ExifOrientation.read(jpeg: bytes)
+    _ = ExifCamera.read(jpeg: bytes)
     return 0
 }
 
