@@ -67,7 +67,7 @@ let package = Package(
         // Pictures of meshes: a software rasterizer and the protocols' standard views (issue 20).
         .target(name: "Rendering", dependencies: ["Geometry", "Imaging", "LinearAlgebra", "Parallelism", "Surface"]),
         // One case as one HTML file: renders, figures, measurements, comparison, provenance (issue 20).
-        .target(name: "Reporting", dependencies: ["Geometry", "Imaging", "Interchange", "Pipeline", "Rendering", "Surface"]),
+        .target(name: "Reporting", dependencies: ["Geometry", "Imaging", "Interchange", "Pipeline", "Rendering", "Standards", "Surface"]),
         // Capture standards: the clinical protocols and the checks against them (issue 21).
         .target(name: "Standards", dependencies: ["Imaging", "Interchange"]),
         // A browser viewer on loopback: the mesh, its colours, landmarks placed by clicking (issue 20).
@@ -86,7 +86,7 @@ let package = Package(
             "Interchange",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Metrology", "Parallelism", "Stereo", "Reconstruction", "Surface"]),
+        .target(name: "Pipeline", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Metrology", "Parallelism", "Standards", "Stereo", "Reconstruction", "Surface"]),
 
         .executableTarget(
             name: "TrinocularCLI",
@@ -124,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "TrinocularBenchmarks",
             dependencies: [
-                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Metrology", "Parallelism", "Pipeline", "Reconstruction", "Rendering", "Reporting", "Safekeeping", "Stereo", "Surface", "Synthesis",
+                "Calibration", "Geometry", "Imaging", "LinearAlgebra", "Metrology", "Parallelism", "Pipeline", "Reconstruction", "Rendering", "Reporting", "Safekeeping", "Standards", "Stereo", "Surface", "Synthesis",
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/TrinocularBenchmarks",

@@ -4,6 +4,7 @@ import Imaging
 import Interchange
 import Pipeline
 import Rendering
+import Standards
 import Surface
 
 /// One case as a single HTML file a clinician can open, print on A4 and keep: the
@@ -29,6 +30,8 @@ public struct ClinicalReport {
     public var rigCalibration: JSONValue?
     public var measurement: Source<MeasurementReport>?
     public var comparison: Source<ComparisonReport>?
+    /// The capture's checks against its region's photography protocol (`check.json`).
+    public var check: Source<CheckReport>?
     /// The comparison's heat maps (PNG bytes), by view name.
     public var heatMaps: [(view: String, png: [UInt8])] = []
     /// The subject's pseudonym as it may be shown (nil: not shown).
@@ -50,6 +53,7 @@ public struct ClinicalReport {
         page.paragraph([r.capture.session.map { "Session \($0)" }, r.capture.region.map { "region: \($0)" }, "\(r.tool)"].compactMap { $0 }.joined(separator: " · "))
         try renders(&page)
         figures(&page)
+        if let check { standards(check.report, &page) }
         if let measurement { measurements(measurement.report, &page) }
         if let comparison { compared(comparison.report, &page) }
         provenance(&page)
@@ -89,6 +93,19 @@ public struct ClinicalReport {
         }
         page.table(["", ""], rows.map { [$0.0, $0.1] })
         if !r.warnings.isEmpty { page.list(r.warnings.map { "Warning: \($0)" }) }
+    }
+
+    /// The capture against its protocol: the verdict, then every check, those that did not
+    /// pass first.
+    func standards(_ c: CheckReport, _ page: inout HTMLPage) {
+        page.heading(2, "Capture standards")
+        let flagged = c.checks.filter { $0.status != .pass }
+        page.paragraph("\(c.verdict.rawValue.uppercased()) against the \(c.protocol) protocol: \(c.checks.count - flagged.count) of \(c.checks.count) checks pass"
+                       + (flagged.isEmpty ? "." : "; \(flagged.count) to look at before trusting the numbers."))
+        let ordered = flagged.sorted { $0.status > $1.status } + c.checks.filter { $0.status == .pass }
+        page.table(["Check", "Camera", "Status", "Value", "Threshold", "Finding"], ordered.map {
+            [$0.id, $0.camera ?? "—", $0.status.rawValue, $0.value.map { fmt($0, 3) } ?? "—", $0.threshold.map { fmt($0, 3) } ?? "—", $0.message]
+        })
     }
 
     func measurements(_ m: MeasurementReport, _ page: inout HTMLPage) {
@@ -156,6 +173,7 @@ public struct ClinicalReport {
         var sources: [(String, JSONValue)] = [("reconstruction.json", reconstruction.json)]
         if let measurement { sources.append(("measurement", measurement.json)) }
         if let comparison { sources.append(("comparison.json", comparison.json)) }
+        if let check { sources.append(("check.json", check.json)) }
         for (name, json) in sources {
             page.heading(3, name)
             page.table(["Field", "Value"], Self.leaves(json).map { [$0.path, $0.value] }, small: true)

@@ -45,7 +45,10 @@ public enum CaptureStandards {
     public static func check(_ images: [ImageMeasures], against p: CaptureProtocol, placement: SubjectPlacement? = nil,
                              thresholds t: Thresholds = Thresholds()) -> CheckReport {
         var items: [CheckItem] = []
-        let sharpness = median(images.map(\.sharpness)), luminance = median(images.map(\.subjectLuminance))
+        // Defocus only lowers sharpness: with two cameras the median is their mean, and the
+        // sharper one is the reference; with three or more, the median.
+        let sharpness = images.count == 2 ? images.map(\.sharpness).max()! : median(images.map(\.sharpness))
+        let luminance = median(images.map(\.subjectLuminance))
         let balances = images.compactMap { $0.subjectColour.map(balance) }
         let reference = balances.isEmpty ? nil : SIMD2(median(balances.map(\.x)), median(balances.map(\.y)))
         for m in images {

@@ -42,6 +42,19 @@ public struct MissingMeasurement: Sendable, Equatable {
     }
 }
 
+/// One capture-standard check of a case (`trinocular check`'s items): pass, warn or fail.
+public struct StoredCheck: Sendable, Equatable, Codable {
+    public var id: String
+    public var camera: String?
+    public var status: String
+    public var value: Double?
+    public var threshold: Double?
+    public var message: String
+    public init(id: String, camera: String?, status: String, value: Double?, threshold: Double?, message: String) {
+        self.id = id; self.camera = camera; self.status = status; self.value = value; self.threshold = threshold; self.message = message
+    }
+}
+
 /// How one case ended.
 public struct RunOutcome: Sendable {
     public var key: CaptureKey
@@ -56,10 +69,13 @@ public struct RunOutcome: Sendable {
     public var measurements: [StoredMeasurement]
     /// The plan's measurements that could not be made (the case is done all the same).
     public var missing: [MissingMeasurement]
+    /// The capture's checks against its region's photography protocol (none without one).
+    public var checks: [StoredCheck]
     public init(key: CaptureKey, parametersSHA256: String, parameters: String, tool: String, error: String?,
-                seconds: Double, warnings: [String], measurements: [StoredMeasurement], missing: [MissingMeasurement] = []) {
+                seconds: Double, warnings: [String], measurements: [StoredMeasurement], missing: [MissingMeasurement] = [], checks: [StoredCheck] = []) {
         self.key = key; self.parametersSHA256 = parametersSHA256; self.parameters = parameters; self.tool = tool
         self.error = error; self.seconds = seconds; self.warnings = warnings; self.measurements = measurements; self.missing = missing
+        self.checks = checks
     }
 }
 
@@ -120,6 +136,14 @@ public final class ResultsStore: @unchecked Sendable {
                 ALTER TABLE measurement_v2 RENAME TO measurement;
                 """)
         }
+        // v3: the capture-standard checks of each run (issue 21).
+        m.registerMigration("v3") { db in
+            try db.execute(sql: """
+                CREATE TABLE capture_check (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                                            check_id TEXT NOT NULL, camera TEXT, status TEXT NOT NULL CHECK (status IN ('pass', 'warn', 'fail')),
+                                            value REAL, threshold REAL, message TEXT NOT NULL);
+                """)
+        }
         return m
     }
 
@@ -169,6 +193,10 @@ public final class ResultsStore: @unchecked Sendable {
             for m in outcome.missing {
                 try db.execute(sql: "INSERT INTO measurement (run_id, name, value, unit, method, qc, reason) VALUES (?, ?, NULL, ?, '', ?, ?)",
                                arguments: [runID, m.name, m.unit, ResultsStore.notMeasured, m.reason])
+            }
+            for c in outcome.checks {
+                try db.execute(sql: "INSERT INTO capture_check (run_id, check_id, camera, status, value, threshold, message) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               arguments: [runID, c.id, c.camera, c.status, c.value, c.threshold, c.message])
             }
         }
     }

@@ -55,10 +55,14 @@ extension ResultsStore {
                     measurements.append(StoredMeasurement(name: m["name"], value: value, unit: m["unit"], uncertainty: m["uncertainty"], method: m["method"],
                                                           qc: (m["qc"] as String).split(separator: ";").map(String.init)))
                 }
+                let checks = try GRDB.Row.fetchAll(db, sql: "SELECT * FROM capture_check WHERE run_id = ? ORDER BY id", arguments: [r["id"] as Int64]).map {
+                    StoredCheck(id: $0["check_id"], camera: $0["camera"], status: $0["status"], value: $0["value"], threshold: $0["threshold"], message: $0["message"])
+                }
                 let warnings = (try? JSONSerialization.jsonObject(with: Data((r["warnings"] as String).utf8))) as? [String] ?? []
                 let key = CaptureKey(folder: r["folder"], subject: r["subject"], session: r["session"], inputsSHA256: r["inputs"])
                 return (r["study"], RunOutcome(key: key, parametersSHA256: r["psha"], parameters: r["parameters"], tool: r["tool"],
-                                               error: r["error"], seconds: r["seconds"], warnings: warnings, measurements: measurements, missing: missing))
+                                               error: r["error"], seconds: r["seconds"], warnings: warnings, measurements: measurements, missing: missing,
+                                               checks: checks))
             }
         }
     }
@@ -70,5 +74,23 @@ extension ResultsStore {
         let runs = try other.outcomes()
         for (study, outcome) in runs { try record(outcome, study: study) }
         return runs.count
+    }
+
+    /// The checks that did not pass, of every capture's latest run per parameters (done runs):
+    /// (subject, session, capture folder, check), sorted by subject, session, capture.
+    public func flaggedChecks() throws -> [(subject: String, session: String, capture: String, check: StoredCheck)] {
+        try queue.read { db in
+            try GRDB.Row.fetchAll(db, sql: """
+                SELECT subject.pseudonym AS subject, session.name AS session, capture.folder AS capture, capture_check.*
+                FROM capture_check JOIN run ON run.id = capture_check.run_id
+                JOIN capture ON capture.id = run.capture_id AND capture.inputs_sha256 = run.inputs_sha256
+                JOIN session ON session.id = capture.session_id JOIN subject ON subject.id = session.subject_id
+                WHERE capture_check.status != 'pass' AND run.status = 'done'
+                ORDER BY subject.pseudonym, session.name, capture.folder, capture_check.id
+                """).map { r in
+                (r["subject"], r["session"], r["capture"],
+                 StoredCheck(id: r["check_id"], camera: r["camera"], status: r["status"], value: r["value"], threshold: r["threshold"], message: r["message"]))
+            }
+        }
     }
 }

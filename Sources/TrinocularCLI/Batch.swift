@@ -93,6 +93,7 @@ struct Batch: ParsableCommand {
         let parameters = JSONValue.object([
             ("tool", .string("trinocular \(TrinocularVersion.string)")),
             ("reconstruction", "defaults: neighbour pairs, meshing 0.75 mm adaptive, no texture"),
+            ("checks", "trinocular.check/1 against the region's built-in protocol"),
             ("planSHA256", .optional(planBytes.map { Digest.hex(of: $0) })),
             ("landmarksSHA256", .optional(sharedLandmarks.map { Digest.hex(of: $0) })),
         ]).text(pretty: false)
@@ -130,7 +131,8 @@ struct Batch: ParsableCommand {
                 }
                 let outcome = RunOutcome(key: key, parametersSHA256: parametersSHA256, parameters: parameters,
                                          tool: "trinocular \(TrinocularVersion.string)", error: report.error, seconds: report.seconds,
-                                         warnings: report.warnings, measurements: report.measurements, missing: report.missingMeasurements)
+                                         warnings: report.warnings, measurements: report.measurements, missing: report.missingMeasurements,
+                                         checks: report.checks)
                 var recordError: String?
                 do {
                     try store.record(outcome, study: studyURL.lastPathComponent)
@@ -222,13 +224,14 @@ struct Batch: ParsableCommand {
     /// Runs in the case's own process (`batch-case`).
     static func runCase(_ url: URL, plan: [UInt8]?, landmarks: [UInt8]?, baseline: SubjectBaselines.Files? = nil, writesBaseline: Bool = false) -> CaseReport {
         let started = Date()
-        var warnings: [String] = [], measurements: [StoredMeasurement] = [], missing: [MissingMeasurement] = []
+        var warnings: [String] = [], measurements: [StoredMeasurement] = [], missing: [MissingMeasurement] = [], checks: [StoredCheck] = []
         do {
+            (checks, warnings) = standardsChecks(url)
             let capture = try Capture(folder: url, rigURL: nil)
             var options = ReconstructionOptions()
             options.texture = false
             let result = try Reconstructor.run(capture, options: options) { _ in }
-            warnings = capture.warnings + result.warnings
+            warnings += capture.warnings + result.warnings
             guard let mesh = result.mesh else { throw OutputError(file: url.path, problem: "no mesh was made", fault: .workFailed) }
             let topology = mesh.topology
             let qc = topology.isClosed ? [] : ["mesh-open"]
@@ -250,7 +253,7 @@ struct Batch: ParsableCommand {
                     if let transfer, let baseline { measurements.append(transferRecord(transfer, baseline: baseline.folder)) }
                 } catch let e as RegistrationError {
                     missing += items.items.map { MissingMeasurement(name: $0.name, unit: $0.kind.unit, reason: "landmarks not carried from the baseline \(baseline?.folder ?? ""): \(e.problem)") }
-                    return CaseReport(error: nil, seconds: Date().timeIntervalSince(started), warnings: warnings, measurements: measurements, missing: missing)
+                    return CaseReport(error: nil, seconds: Date().timeIntervalSince(started), warnings: warnings, measurements: measurements, missing: missing, checks: checks)
                 }
                 for (name, unit, result) in items.measureEach(mesh, landmarks: placed, file: "plan", errors: ErrorModel(), unseen: unseenPatches(result)) {
                     switch result {
@@ -262,9 +265,20 @@ struct Batch: ParsableCommand {
                     }
                 }
             }
-            return CaseReport(error: nil, seconds: Date().timeIntervalSince(started), warnings: warnings, measurements: measurements, missing: missing)
+            return CaseReport(error: nil, seconds: Date().timeIntervalSince(started), warnings: warnings, measurements: measurements, missing: missing, checks: checks)
         } catch {
-            return CaseReport(error: "\(error)", seconds: Date().timeIntervalSince(started), warnings: warnings, measurements: [])
+            return CaseReport(error: "\(error)", seconds: Date().timeIntervalSince(started), warnings: warnings, measurements: [], checks: checks)
+        }
+    }
+
+    /// The capture against its region's protocol (`trinocular check`); a capture whose
+    /// region has none gets a warning instead, and the case goes on.
+    static func standardsChecks(_ url: URL) -> (checks: [StoredCheck], warnings: [String]) {
+        do {
+            let report = try InspectedVisit(folder: url, rig: nil, protocolName: nil).report
+            return (report.checks.map { StoredCheck(id: $0.id, camera: $0.camera, status: $0.status.rawValue, value: $0.value, threshold: $0.threshold, message: $0.message) }, [])
+        } catch {
+            return ([], ["capture standards not checked: \(error)"])
         }
     }
 

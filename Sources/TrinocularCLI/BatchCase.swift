@@ -21,9 +21,11 @@ struct CaseReport: Codable, Sendable {
     var warnings: [String]
     var values: [Value]
     var missing: [Missing]
+    /// The capture's checks against its region's protocol (`trinocular check`).
+    var checks: [StoredCheck] = []
 
-    init(error: String?, seconds: Double, warnings: [String], measurements: [StoredMeasurement], missing: [MissingMeasurement] = []) {
-        self.error = error; self.seconds = seconds; self.warnings = warnings
+    init(error: String?, seconds: Double, warnings: [String], measurements: [StoredMeasurement], missing: [MissingMeasurement] = [], checks: [StoredCheck] = []) {
+        self.error = error; self.seconds = seconds; self.warnings = warnings; self.checks = checks
         self.missing = missing.map { Missing(name: $0.name, unit: $0.unit, reason: $0.reason) }
         values = measurements.map {
             Value(name: $0.name, unit: $0.unit, method: $0.method, qc: $0.qc,

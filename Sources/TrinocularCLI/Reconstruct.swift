@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Standards
 import Imaging
 import Interchange
 import Pipeline
@@ -45,8 +46,10 @@ struct Reconstruct: ParsableCommand {
             painted from the camera that sees it most squarely; vertex colours too), and \
             OUT/reconstruction.json (per pair: disparity range, matched pixels, points, \
             three-view confirmations and residuals, timings; the mesh: size, closedness and \
-            how it was checked, area, volume when closed, holes filled and left; warnings). \
-            Nothing is written unless the whole reconstruction succeeds. Progress goes to stderr.
+            how it was checked, area, volume when closed, holes filled and left; warnings), \
+            and OUT/check.json: the capture against its region's photography protocol, as \
+            `trinocular check --json` gives it (skipped with --no-check, or when the region \
+            has no protocol; `report` shows it). Nothing is written unless the whole reconstruction succeeds. Progress goes to stderr.
             """)
 
     @Argument(help: ArgumentHelp("The capture folder (one image per rig camera).", valueName: "CAPTURE-FOLDER"))
@@ -99,6 +102,9 @@ struct Reconstruct: ParsableCommand {
           help: "Also write each pair's disparity (16-bit PNG: value / 16 + the pair's disparityPngOffsetPx in reconstruction.json, 0 = none) and confidence (ZNCC × 65535) maps.")
     var saveDisparities = false
 
+    @Flag(name: .customLong("no-check"), help: "Do not check the capture against its region's photography protocol (OUT/check.json).")
+    var noCheck = false
+
     @OptionGroup var privacy: PrivacyOptions
 
     @Flag(help: "Replace the output files (points.ply, mesh.*, reconstruction.json) in an existing output folder.")
@@ -127,7 +133,7 @@ struct Reconstruct: ParsableCommand {
     func run() throws {
         let started = Date()
         let outURL = URL(fileURLWithPath: out).standardizedFileURL
-        try OutputFolder.check(outURL, files: ["points.ply", "mesh.ply", "mesh.obj", "mesh.mtl", "reconstruction.json"], force: force)
+        try OutputFolder.check(outURL, files: ["points.ply", "mesh.ply", "mesh.obj", "mesh.mtl", "reconstruction.json", "check.json"], force: force)
         let loaded = try Capture(folder: URL(fileURLWithPath: capture), rigURL: rig.map { URL(fileURLWithPath: $0) })
         // Names that should be pseudonyms, and what the patient agreed to.
         let screen = try privacy.screen()
@@ -183,6 +189,7 @@ struct Reconstruct: ParsableCommand {
             files.append(("disparity-\(d.left)-\(d.right).png", try PNG.encode(Image(width: d.map.width, height: d.map.height, layout: .gray, pixels: scaled))))
             files.append(("confidence-\(d.left)-\(d.right).png", try PNG.encode(Image(width: d.map.width, height: d.map.height, layout: .gray, pixels: confidence))))
         }
+        if !noCheck, let checks = Self.standardsCheck(loaded) { files.append(("check.json", Array(try ReportCoding.data(checks)))) }
         let seconds = Date().timeIntervalSince(started)
         files.append(("reconstruction.json", Array(try ReportCoding.data(ReconstructionReport(result, capture: loaded, seconds: seconds, voxel: voxel)))))
         let written = try OutputFolder.write(files, to: outURL)
@@ -191,6 +198,26 @@ struct Reconstruct: ParsableCommand {
         try AuditTrail.record("reconstruct", subject: loaded.manifest?.subject, inputs: inputs, outputs: written)
         for w in result.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         progress(String(format: "wrote %@ (%d points) in %.1f s", outURL.path, cloud.count, seconds))
+    }
+}
+
+extension Reconstruct {
+    /// The capture against its region's protocol, as `trinocular check` does; nil (with a
+    /// note) when its region has no built-in protocol. Bad images have already failed.
+    static func standardsCheck(_ capture: Capture) -> CheckReport? {
+        guard let region = capture.manifest?.region, CaptureProtocol.forRegion(region) != nil else {
+            progress("capture standards not checked: no protocol for the capture's region (trinocular check --protocol NAME checks it)")
+            return nil
+        }
+        do {
+            let started = Date()
+            let report = try InspectedVisit(folder: capture.folder, rig: capture.rigSource.url, protocolName: nil).report
+            progress(String(format: "checked against the %@ protocol: %@ (%.1f s)", report.protocol, report.verdict.rawValue, Date().timeIntervalSince(started)))
+            return report
+        } catch {
+            progress("capture standards not checked: \(error)")
+            return nil
+        }
     }
 }
 

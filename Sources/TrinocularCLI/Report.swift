@@ -5,6 +5,7 @@ import Interchange
 import Pipeline
 import Reporting
 import Safekeeping
+import Standards
 import Surface
 
 /// `trinocular report OUT --out report.html`: one case as one HTML file.
@@ -16,7 +17,9 @@ struct Report: ParsableCommand {
             report shows the mesh in the standard views (front, 45° obliques, laterals; \
             placed from the rig with --rig, front = cam0's side), the reconstruction's \
             figures (points, how much of each pair matched, mesh size, area, volume when \
-            closed, surface no camera saw, holes left), the measurements of a `measure --json` \
+            closed, surface no camera saw, holes left), the capture's checks against its \
+            region's photography protocol (OUT/check.json, which reconstruct writes, or \
+            --check FILE from `check --json`), the measurements of a `measure --json` \
             output (--measure) with their ± standard errors, a `compare` output (--compare) \
             with its motion, surface change, region volume changes and heat maps, the \
             provenance (tool version, cameras, calibration figures from --rig, meshing, \
@@ -39,6 +42,8 @@ struct Report: ParsableCommand {
     var compare: String?
     @Option(help: ArgumentHelp("The JSON that `measure --json` printed for this mesh.", valueName: "FILE"))
     var measure: String?
+    @Option(help: ArgumentHelp("The capture's checks (`trinocular check --json`); default: OUT/check.json when present.", valueName: "FILE"))
+    var check: String?
     @Option(help: ArgumentHelp("The capture's rig file: places the views and gives the calibration's figures.", valueName: "PATH"))
     var rig: String?
     @Flag(help: "Replace an existing report.")
@@ -65,6 +70,14 @@ struct Report: ParsableCommand {
             report.rig = try Rig(contentsOf: url)
             report.rigCalibration = try JSONValue.parse(try InputLimits.read(url, what: "a rig file"))["calibration"]
             inputs.append(url)
+        }
+        let checkURL = check.map { URL(fileURLWithPath: $0) } ?? base.appendingPathComponent("check.json")
+        if check != nil || FileManager.default.fileExists(atPath: checkURL.path) {
+            report.check = try Self.source(CheckReport.self, checkURL, what: "capture checks (trinocular.check/1)")
+            guard report.check?.report.format == "trinocular.check/1" else {
+                throw FileProblem(file: checkURL.path, problem: "\"format\" must be \"trinocular.check/1\" (the output of trinocular check --json)")
+            }
+            inputs.append(checkURL)
         }
         if let measure {
             let url = URL(fileURLWithPath: measure)

@@ -6,8 +6,8 @@ import Studies
 /// `trinocular study export|stats|merge`: the results store of `batch`.
 struct Study: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Export, summarise or merge the results of `trinocular batch`.",
-        subcommands: [Export.self, Stats.self, Merge.self])
+        abstract: "Export, summarise or merge the results of `trinocular batch`; list the captures that fail their checks, and the visits that cannot be compared.",
+        subcommands: [Export.self, Stats.self, Merge.self, Checks.self, Compare.self])
 
     static func open(_ folder: String) throws -> ResultsStore {
         let url = URL(fileURLWithPath: folder).appendingPathComponent("results.sqlite")

@@ -72,6 +72,16 @@ struct CaptureStandardsTests {
         }
     }
 
+    /// A rig of two cameras: the blurred one is named, the sharp one passes (with two, the
+    /// median would be their mean and flag neither clearly).
+    @Test func aDefocusedCameraOfTwo() throws {
+        let clean = Array(try Self.capture(.mounds, seed: 1).prefix(2))
+        let report = Self.check([clean[0], Self.blurred(clean[1], sigma: 2.5)])
+        let focus = report.checks.filter { $0.id == "focus" }
+        #expect(focus.map(\.status) == [.pass, .fail], "\(focus.map { "\($0.camera ?? "") \($0.value ?? .nan)" })")
+        #expect(Self.check(clean).checks.allSatisfy { $0.status == .pass }, "two clean cameras pass")
+    }
+
     /// Separable Gaussian blur, σ in pixels, edges clamped.
     static func blurred(_ image: Image<UInt8>, sigma: Double) -> Image<UInt8> {
         let r = Int((3 * sigma).rounded(.up)), c = image.layout.channels, w = image.width, h = image.height

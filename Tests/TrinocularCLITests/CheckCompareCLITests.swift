@@ -85,3 +85,45 @@ struct CheckCompareCLITests {
         #expect(bad.status == 2 && bad.stderr.contains("empty") && bad.stderr.contains("no photograph"), "\(bad.stderr)")
     }
 }
+
+/// `batch` keeps every capture's checks, `study checks` lists those that do not pass, and
+/// `study compare` lists each subject's visits that cannot be compared with its first.
+struct StudyStandardsCLITests {
+    @Test func aStudysChecksAndItsNonComparablePairs() throws {
+        let dir = try TestPaths.temporaryFolder("study-standards")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let study = dir.appendingPathComponent("study")
+        try FileManager.default.createDirectory(at: study, withIntermediateDirectories: true)
+        // Subject A: a baseline and a repeat; subject B: a baseline and a visit 1.4 × as bright.
+        for (name, subject, extra) in [("a1", "A", [String]()), ("a2", "A", ["--noise-seed", "5"]), ("b1", "B", []), ("b2", "B", ["--gains", "1.4", "--noise-seed", "5"])] {
+            let folder = try CheckCompareCLITests.synth(study, name, extra)
+            let manifest = folder.appendingPathComponent("capture.json")
+            let text = try String(contentsOf: manifest, encoding: .utf8).replacingOccurrences(of: "\"SYNTH\"", with: "\"\(subject)\"")
+            try Data(text.utf8).write(to: manifest)
+        }
+        let compared = try Run(["study", "compare", study.path, "--json"])
+        try #require(compared.status == 0, "\(compared.stderr)")
+        let pairs = try JSONValue.parse(Data(compared.stdout.utf8))["pairs"]?.array ?? []
+        #expect(pairs.count == 2)
+        for pair in pairs {
+            let reasons = (pair["reasons"]?.array ?? []).compactMap { $0["id"]?.string }
+            #expect(pair["subject"]?.string == "A" ? reasons.isEmpty : reasons == ["exposure"], "\(pair)")
+        }
+
+        // batch records the checks (the quarter-size images fail the breast protocol's 5 MP
+        // minimum; the brighter visit's cameras are brighter alike, so each passes exposure
+        // against the others, but its light-blue backdrop clips), and study checks lists what
+        // did not pass, by capture and camera.
+        let out = dir.appendingPathComponent("out")
+        let batch = try Run(["batch", study.path, "--out", out.path])
+        try #require(batch.status == 0, "\(batch.stderr)")
+        let listed = try Run(["study", "checks", out.path, "--json"])
+        try #require(listed.status == 0, "\(listed.stderr)")
+        let flagged = try JSONValue.parse(Data(listed.stdout.utf8))["checks"]?.array ?? []
+        #expect(Set(flagged.compactMap { $0["capture"]?.string }) == ["a1", "a2", "b1", "b2"])
+        let resolution = flagged.filter { $0["id"]?.string == "resolution" }, others = flagged.filter { $0["id"]?.string != "resolution" }
+        #expect(resolution.count == 12, "three cameras in four captures")
+        #expect(others.count == 3 && others.allSatisfy { $0["capture"]?.string == "b2" && $0["id"]?.string == "backdrop" && ($0["message"]?.string ?? "").contains("clipped") },
+                "and the brighter visit's clipped backdrop in each camera: \(others)")
+    }
+}

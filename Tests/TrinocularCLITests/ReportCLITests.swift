@@ -47,8 +47,10 @@ struct ReportCLITests {
             guard case let .eight(image) = try PNG.decode(Array(bytes)) else { Issue.record("a 16-bit image in the report"); continue }
             #expect(image.width > 100 && image.height > 100)
         }
-        // Every number of the three reports, as the reports write it.
-        for file in [out.appendingPathComponent("reconstruction.json"), measurement, change.appendingPathComponent("comparison.json")] {
+        // The capture's checks (reconstruct wrote check.json: the grey backdrop fails the
+        // breast protocol's light blue), and every number of the four reports as they write it.
+        #expect(text.contains("Capture standards") && text.contains("FAIL against the breast protocol"), "the checks are shown")
+        for file in [out.appendingPathComponent("reconstruction.json"), measurement, change.appendingPathComponent("comparison.json"), out.appendingPathComponent("check.json")] {
             let numbers = Self.numbers(try JSONValue.parse(Data(contentsOf: file)))
             #expect(numbers.count > 20)
             let missing = numbers.filter { !text.contains($0) }
