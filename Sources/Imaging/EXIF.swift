@@ -27,31 +27,45 @@ public enum ExifOrientation: Int, Sendable, Equatable, CustomStringConvertible {
 
     /// Orientation from a TIFF structure (the body of an EXIF block after "Exif\0\0").
     static func orientation(tiff t: [UInt8]) -> ExifOrientation? {
+        guard let tiff = TIFFReader(t), let ifd = tiff.u32(4), let count = tiff.u16(ifd), count < 1000 else { return nil }
+        for e in 0..<count {
+            let entry = ifd + 2 + 12 * e
+            guard let tag = tiff.u16(entry) else { return nil }
+            if tag == 0x0112 {
+                guard tiff.u16(entry + 2) == 3, let value = tiff.u16(entry + 8) else { return nil }  // type SHORT
+                return ExifOrientation(rawValue: value)
+            }
+        }
+        return nil
+    }
+}
+
+/// A TIFF structure's numbers in its byte order (II little-endian, MM big-endian); every
+/// read is bounds-checked and gives nil outside the data.
+struct TIFFReader {
+    let bytes: [UInt8]
+    let little: Bool
+
+    /// nil unless the header is II or MM followed by 42.
+    init?(_ t: [UInt8]) {
         guard t.count >= 8 else { return nil }
-        let little: Bool
         switch (t[0], t[1]) {
         case (0x49, 0x49): little = true
         case (0x4D, 0x4D): little = false
         default: return nil
         }
-        func u16(_ o: Int) -> Int? {
-            guard o >= 0, o + 2 <= t.count else { return nil }
-            return little ? Int(t[o]) | Int(t[o + 1]) << 8 : Int(t[o]) << 8 | Int(t[o + 1])
-        }
-        func u32(_ o: Int) -> Int? {
-            guard let a = u16(o), let b = u16(o + 2) else { return nil }
-            return little ? a | b << 16 : a << 16 | b
-        }
-        guard u16(2) == 42, let ifd = u32(4), let count = u16(ifd), count < 1000 else { return nil }
-        for e in 0..<count {
-            let entry = ifd + 2 + 12 * e
-            guard let tag = u16(entry) else { return nil }
-            if tag == 0x0112 {
-                guard u16(entry + 2) == 3, let value = u16(entry + 8) else { return nil }  // type SHORT
-                return ExifOrientation(rawValue: value)
-            }
-        }
-        return nil
+        bytes = t
+        guard u16(2) == 42 else { return nil }
+    }
+
+    func u16(_ o: Int) -> Int? {
+        guard o >= 0, o + 2 <= bytes.count else { return nil }
+        return little ? Int(bytes[o]) | Int(bytes[o + 1]) << 8 : Int(bytes[o]) << 8 | Int(bytes[o + 1])
+    }
+
+    func u32(_ o: Int) -> Int? {
+        guard let a = u16(o), let b = u16(o + 2) else { return nil }
+        return little ? a | b << 16 : a << 16 | b
     }
 }
 
@@ -96,21 +110,10 @@ public struct ExifCamera: Sendable, Equatable {
 
     /// nil when the JPEG has no EXIF block or it holds none of the three.
     public static func read(jpeg d: [UInt8]) -> ExifCamera? {
-        guard let t = ExifBlock.tiff(jpeg: d), t.count >= 8 else { return nil }
-        let little: Bool
-        switch (t[0], t[1]) {
-        case (0x49, 0x49): little = true
-        case (0x4D, 0x4D): little = false
-        default: return nil
-        }
-        func u16(_ o: Int) -> Int? {
-            guard o >= 0, o + 2 <= t.count else { return nil }
-            return little ? Int(t[o]) | Int(t[o + 1]) << 8 : Int(t[o]) << 8 | Int(t[o + 1])
-        }
-        func u32(_ o: Int) -> Int? {
-            guard let a = u16(o), let b = u16(o + 2) else { return nil }
-            return little ? a | b << 16 : a << 16 | b
-        }
+        guard let block = ExifBlock.tiff(jpeg: d), let tiff = TIFFReader(block) else { return nil }
+        let t = tiff.bytes
+        func u16(_ o: Int) -> Int? { tiff.u16(o) }
+        func u32(_ o: Int) -> Int? { tiff.u32(o) }
         /// Each entry of the IFD at `offset`: (tag, type, count, value-or-offset position).
         func entries(_ offset: Int) -> [(tag: Int, type: Int, count: Int, at: Int)] {
             guard let n = u16(offset), n < 1000 else { return [] }
@@ -125,7 +128,7 @@ public struct ExifCamera: Sendable, Equatable {
             let v = Double(num) / Double(den)
             return v > 0 && v < 10_000 ? v : nil
         }
-        guard u16(2) == 42, let ifd0 = u32(4) else { return nil }
+        guard let ifd0 = u32(4) else { return nil }
         var camera = ExifCamera()
         for e in entries(ifd0) {
             if e.tag == 0x0110, e.type == 2, e.count > 0, e.count <= 256 {
