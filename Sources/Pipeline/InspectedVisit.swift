@@ -14,9 +14,11 @@ public struct InspectedVisit: Sendable {
     public var files: [URL]
 
     /// - Parameters: `rig` instead of the folder's rig.json; `protocolName` a built-in
-    ///   protocol or a protocol file (nil: the region's).
+    ///   protocol or a protocol file (nil: the region's); `images` the capture's photographs
+    ///   already read (8-bit, in view order), so that a caller that has them (reconstruct,
+    ///   a batch case) does not read them twice.
     /// - Throws: `FileProblem`/`CaptureError` naming the folder or file (bad input).
-    public init(folder: URL, rig: URL?, protocolName: String?) throws {
+    public init(folder: URL, rig: URL?, protocolName: String?, images given: [Image<UInt8>]? = nil) throws {
         if rig == nil, PhotographSeries.isSeries(folder) {
             let series = try PhotographSeries(folder: folder)
             let standard = try Self.protocolFor(protocolName, region: Self.region(folder), folder: folder)
@@ -31,7 +33,7 @@ public struct InspectedVisit: Sendable {
         }
         let loaded = try Capture(folder: folder, rigURL: rig)
         let standard = try Self.protocolFor(protocolName, region: loaded.manifest?.region, folder: folder)
-        let images = try loaded.views.map { try ImageFile.read($0.file).eightBit }
+        let images = try given.flatMap { $0.count == loaded.views.count ? $0 : nil } ?? loaded.views.map { try ImageFile.read($0.file).eightBit }
         let measured = zip(images, loaded.views).map { ImageMeasures($0, camera: $1.cameraID) }
         let preview = try CapturePreview.run(loaded, images: images)
         let placement = CaptureStandards.SubjectPlacement(workingRange: preview.workingRange, near: preview.depth(quantile: 0.05), median: preview.depth(quantile: 0.5),

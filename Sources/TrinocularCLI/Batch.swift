@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Imaging
 import Interchange
 import LinearAlgebra
 import Metrology
@@ -226,11 +227,12 @@ struct Batch: ParsableCommand {
         let started = Date()
         var warnings: [String] = [], measurements: [StoredMeasurement] = [], missing: [MissingMeasurement] = [], checks: [StoredCheck] = []
         do {
-            (checks, warnings) = standardsChecks(url)
             let capture = try Capture(folder: url, rigURL: nil)
+            let images = try capture.views.map { try ImageFile.read($0.file).eightBit }
+            (checks, warnings) = standardsChecks(url, images: images)
             var options = ReconstructionOptions()
             options.texture = false
-            let result = try Reconstructor.run(capture, options: options) { _ in }
+            let result = try Reconstructor.run(capture, images: images, options: options) { _ in }
             warnings += capture.warnings + result.warnings
             guard let mesh = result.mesh else { throw OutputError(file: url.path, problem: "no mesh was made", fault: .workFailed) }
             let topology = mesh.topology
@@ -273,9 +275,9 @@ struct Batch: ParsableCommand {
 
     /// The capture against its region's protocol (`trinocular check`); a capture whose
     /// region has none gets a warning instead, and the case goes on.
-    static func standardsChecks(_ url: URL) -> (checks: [StoredCheck], warnings: [String]) {
+    static func standardsChecks(_ url: URL, images: [Image<UInt8>]) -> (checks: [StoredCheck], warnings: [String]) {
         do {
-            let report = try InspectedVisit(folder: url, rig: nil, protocolName: nil).report
+            let report = try InspectedVisit(folder: url, rig: nil, protocolName: nil, images: images).report
             return (report.checks.map { StoredCheck(id: $0.id, camera: $0.camera, status: $0.status.rawValue, value: $0.value, threshold: $0.threshold, message: $0.message) }, [])
         } catch {
             return ([], ["capture standards not checked: \(error)"])

@@ -160,7 +160,9 @@ struct Reconstruct: ParsableCommand {
             options.meshing = meshing
             options.texture = !noTexture
         }
-        let result = try Reconstructor.run(loaded, options: options) { progress($0) }
+        // Read once: the reconstruction and the capture's checks both use them.
+        let images = try loaded.views.map { try ImageFile.read($0.file).eightBit }
+        let result = try Reconstructor.run(loaded, images: images, options: options) { progress($0) }
 
         var files: [(String, [UInt8])] = []
         let cloud = result.cloud
@@ -189,7 +191,7 @@ struct Reconstruct: ParsableCommand {
             files.append(("disparity-\(d.left)-\(d.right).png", try PNG.encode(Image(width: d.map.width, height: d.map.height, layout: .gray, pixels: scaled))))
             files.append(("confidence-\(d.left)-\(d.right).png", try PNG.encode(Image(width: d.map.width, height: d.map.height, layout: .gray, pixels: confidence))))
         }
-        if !noCheck, let checks = Self.standardsCheck(loaded) { files.append(("check.json", Array(try ReportCoding.data(checks)))) }
+        if !noCheck, let checks = Self.standardsCheck(loaded, images: images) { files.append(("check.json", Array(try ReportCoding.data(checks)))) }
         let seconds = Date().timeIntervalSince(started)
         files.append(("reconstruction.json", Array(try ReportCoding.data(ReconstructionReport(result, capture: loaded, seconds: seconds, voxel: voxel)))))
         let written = try OutputFolder.write(files, to: outURL)
@@ -204,14 +206,14 @@ struct Reconstruct: ParsableCommand {
 extension Reconstruct {
     /// The capture against its region's protocol, as `trinocular check` does; nil (with a
     /// note) when its region has no built-in protocol. Bad images have already failed.
-    static func standardsCheck(_ capture: Capture) -> CheckReport? {
+    static func standardsCheck(_ capture: Capture, images: [Image<UInt8>]) -> CheckReport? {
         guard let region = capture.manifest?.region, CaptureProtocol.forRegion(region) != nil else {
             progress("capture standards not checked: no protocol for the capture's region (trinocular check --protocol NAME checks it)")
             return nil
         }
         do {
             let started = Date()
-            let report = try InspectedVisit(folder: capture.folder, rig: capture.rigSource.url, protocolName: nil).report
+            let report = try InspectedVisit(folder: capture.folder, rig: capture.rigSource.url, protocolName: nil, images: images).report
             progress(String(format: "checked against the %@ protocol: %@ (%.1f s)", report.protocol, report.verdict.rawValue, Date().timeIntervalSince(started)))
             return report
         } catch {
