@@ -3,6 +3,7 @@ import Geometry
 import Imaging
 import LinearAlgebra
 import Parallelism
+import Stereo
 
 /// How the subject moved between two visits photographed by one rig, from its skin: patches
 /// of each camera's earlier image found again in its later image (ZNCC, coarse to fine),
@@ -115,7 +116,7 @@ struct PatchMatcher: Sendable {
 
     init(_ a: Image<Float>, _ b: Image<Float>, halfSize: Int, radius: Int) {
         self.a = a; self.b = b; self.halfSize = halfSize; self.radius = radius
-        coarseA = Self.halved(a); coarseB = Self.halved(b)
+        coarseA = CoarseToFineMatcher.halved(a); coarseB = CoarseToFineMatcher.halved(b)
     }
 
     /// Pixel pairs (earlier, later) at the grid points `wanted` accepts whose patch has
@@ -151,18 +152,6 @@ struct PatchMatcher: Sendable {
             }
         }
         return fine.score >= minimum ? fine.at : nil
-    }
-
-    static func halved(_ image: Image<Float>) -> Image<Float> {
-        let w = image.width / 2, h = image.height / 2
-        var out = [Float](repeating: 0, count: w * h)
-        for y in 0..<h {
-            for x in 0..<w {
-                let i = 2 * y * image.width + 2 * x
-                out[y * w + x] = 0.25 * (image.pixels[i] + image.pixels[i + 1] + image.pixels[i + image.width] + image.pixels[i + image.width + 1])
-            }
-        }
-        return Image(width: w, height: h, layout: .gray, pixels: out)
     }
 
     /// A window's values about their mean, and their standard deviation.

@@ -147,7 +147,6 @@ public enum CaptureStandards {
     static func balance(_ c: SIMD3<Double>) -> SIMD2<Double> { SIMD2(c.x / max(c.y, 1e-9), c.z / max(c.y, 1e-9)) }
     static func chromaticity(_ c: SIMD3<Double>) -> SIMD3<Double> { c / max(c.x + c.y + c.z, 1e-9) }
     static func length(_ v: SIMD3<Double>) -> Double { (v * v).sum().squareRoot() }
-    static func length3(_ v: SIMD3<Double>) -> Double { length(v) }
     static func median(_ xs: [Double]) -> Double {
         guard !xs.isEmpty else { return 0 }
         let s = xs.sorted()

@@ -29,7 +29,7 @@ extension VisitComparison {
     static func backdrop(_ pairs: [(ImageMeasures, ImageMeasures)], _ t: Thresholds) -> Item {
         let measured = pairs.compactMap { a, b -> (chroma: Double, brightness: Double)? in
             guard let x = a.backdrop, let y = b.backdrop, a.subjectLuminance > 0, b.subjectLuminance > 0 else { return nil }
-            let chroma = CaptureStandards.length3(CaptureStandards.chromaticity(y) - CaptureStandards.chromaticity(x))
+            let chroma = CaptureStandards.length(CaptureStandards.chromaticity(y) - CaptureStandards.chromaticity(x))
             let luma = { (c: SIMD3<Double>) in 0.299 * c.x + 0.587 * c.y + 0.114 * c.z }
             let brightness = (luma(y) / max(luma(x), 1e-9)) / (b.subjectLuminance / a.subjectLuminance)
             return (chroma, brightness)

@@ -117,8 +117,8 @@ public enum VisitComparison {
                          message: "different rigs: cameras \(a.map(\.id).joined(separator: ", ")) before, \(b.map(\.id).joined(separator: ", ")) after")]
         }
         let focal = zip(a, b).map { abs($1.focalPixels / $0.focalPixels - 1) }.max() ?? 0
-        let scale = a.flatMap { p in a.map { q in CaptureStandards.length3(p.centre - q.centre) } }.max() ?? 0
-        let moved = scale > 0 ? (zip(a, b).map { CaptureStandards.length3(($1.centre - b[0].centre) - ($0.centre - a[0].centre)) }.max() ?? 0) / scale : 0
+        let scale = a.flatMap { p in a.map { q in CaptureStandards.length(p.centre - q.centre) } }.max() ?? 0
+        let moved = scale > 0 ? (zip(a, b).map { CaptureStandards.length(($1.centre - b[0].centre) - ($0.centre - a[0].centre)) }.max() ?? 0) / scale : 0
         var items = [Item(id: "lens", status: focal > t.focal ? .fail : .pass, value: CaptureStandards.round(focal), threshold: t.focal,
                           message: focal > t.focal ? "a focal length changed by \(fmt(100 * focal)) %: another lens or zoom; the cameras see the subject at another scale" : "the same focal lengths")]
         let same = focal == 0 && moved == 0
@@ -130,9 +130,9 @@ public enum VisitComparison {
 
     static func resolution(_ pairs: [(ImageMeasures, ImageMeasures)], _ t: Thresholds) -> Item {
         let sizes = pairs.filter { $0.width != $1.width || $0.height != $1.height }
-        let aspect = pairs.map { abs((Double($1.width) / Double($1.height)) / (Double($0.width) / Double($0.height)) - 1) }.max() ?? 0
-        if aspect > t.aspect, let (a, b) = pairs.max(by: { abs(Double($0.1.width * $0.0.height) / Double($0.1.height * $0.0.width) - 1) < abs(Double($1.1.width * $1.0.height) / Double($1.1.height * $1.0.width) - 1) }) {
-            return Item(id: "aspect", status: .fail, value: CaptureStandards.round(aspect), threshold: t.aspect,
+        func aspectChange(_ a: ImageMeasures, _ b: ImageMeasures) -> Double { abs(Double(b.width * a.height) / Double(b.height * a.width) - 1) }
+        if let (a, b) = pairs.max(by: { aspectChange($0.0, $0.1) < aspectChange($1.0, $1.1) }), aspectChange(a, b) > t.aspect {
+            return Item(id: "aspect", status: .fail, value: CaptureStandards.round(aspectChange(a, b)), threshold: t.aspect,
                         message: "\(b.camera): the aspect ratio is \(b.width):\(b.height) after, \(a.width):\(a.height) before: crop or shoot both visits in the same format")
         }
         guard let (a, b) = sizes.first else {

@@ -236,8 +236,8 @@ public enum CoarseToFineMatcher {
     // MARK: Pyramid
 
     /// Half-size image by 2 × 2 means (NaN where any of the four is NaN); an odd last
-    /// row or column is dropped.
-    static func halved(_ image: Image<Float>) -> Image<Float> {
+    /// row or column is dropped. Also the pyramid of `SubjectMotion`'s patch tracking.
+    public static func halved(_ image: Image<Float>) -> Image<Float> {
         let w = image.width / 2, h = image.height / 2, sw = image.width
         var out = [Float](repeating: .nan, count: w * h)
         image.pixels.withUnsafeBufferPointer { s in
