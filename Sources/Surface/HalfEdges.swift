@@ -11,13 +11,17 @@ public struct HalfEdges: Sendable {
     public private(set) var face: [Int32]
 
     public init(_ mesh: TriangleMesh) {
-        let n = mesh.vertices.count
+        self.init(vertexCount: mesh.vertices.count, faces: mesh.faces)
+    }
+
+    /// The half-edges of `faces` over vertices `0 ..< vertexCount`.
+    public init(vertexCount n: Int, faces: [SIMD3<Int32>]) {
         var start = [Int32](repeating: 0, count: n + 1)
-        for f in mesh.faces { start[Int(f.x) + 1] += 1; start[Int(f.y) + 1] += 1; start[Int(f.z) + 1] += 1 }
+        for f in faces { start[Int(f.x) + 1] += 1; start[Int(f.y) + 1] += 1; start[Int(f.z) + 1] += 1 }
         for v in 0..<n { start[v + 1] += start[v] }
         var fill = start
-        var end = [Int32](repeating: 0, count: mesh.faces.count * 3), face = end
-        for (i, f) in mesh.faces.enumerated() {
+        var end = [Int32](repeating: 0, count: faces.count * 3), face = end
+        for (i, f) in faces.enumerated() {
             for (u, v) in [(f.x, f.y), (f.y, f.z), (f.z, f.x)] {
                 let k = Int(fill[Int(u)]); fill[Int(u)] += 1
                 end[k] = v; face[k] = Int32(i)

@@ -1,4 +1,5 @@
 import Foundation
+import Parallelism
 
 extension TriangleMesh {
     /// What `decimate` did.
@@ -19,109 +20,97 @@ extension TriangleMesh {
     /// mesh stays closed and an open one keeps its borders (held by planes through each
     /// border edge, perpendicular to its face). Normals are recomputed; a vertex keeps the
     /// colour of the end it collapsed onto.
+    ///
+    /// Meshes of `blockwiseFrom` faces or more are decimated block by block first (cubes of
+    /// about 48 mean edge lengths, in parallel, each small enough to stay in cache; vertices
+    /// shared between blocks held still), then once more as a whole so that the seams
+    /// simplify too. Every vertex keeps the quadric of all the original planes it absorbed,
+    /// so the bound holds across both.
     @discardableResult
-    public mutating func decimate(targetFaces: Int, maximumError: Double = 0.05) -> DecimationReport {
+    public mutating func decimate(targetFaces: Int, maximumError: Double = 0.05, blockwiseFrom: Int = 60_000) -> DecimationReport {
         var report = DecimationReport()
         report.facesBefore = faces.count
         report.facesAfter = faces.count
         guard faces.count > targetFaces, !faces.isEmpty else { return report }
-        let n = vertices.count
-        var quadric = [Quadric](repeating: Quadric(), count: n)
-        var faceAlive = [Bool](repeating: true, count: faces.count)
-        var incident = [[Int32]](repeating: [], count: n)
-        for (i, f) in faces.enumerated() {
-            let a = vertices[Int(f.x)], b = vertices[Int(f.y)], c = vertices[Int(f.z)]
-            let normal = crossProduct(b - a, c - a), l = (normal * normal).sum().squareRoot()
-            for k in 0..<3 { incident[Int(f[k])].append(Int32(i)) }
-            guard l > 0 else { continue }
-            let q = Quadric(plane: normal / l, through: a)
-            quadric[Int(f.x)].add(q); quadric[Int(f.y)].add(q); quadric[Int(f.z)].add(q)
-        }
-        // Borders: a plane through each border edge, perpendicular to its face.
-        var onBorder = [Bool](repeating: false, count: n)
-        HalfEdges(self).forEachEdge { u, v, forward, backward in
-            guard forward + backward == 1 else { return }
-            onBorder[Int(u)] = true; onBorder[Int(v)] = true
-            guard let f = incident[Int(u)].first(where: { faces[Int($0)].contains(v) }) else { return }
-            let t = faces[Int(f)], a = vertices[Int(t.x)], b = vertices[Int(t.y)], c = vertices[Int(t.z)]
-            let faceNormal = crossProduct(b - a, c - a)
-            let edge = vertices[Int(v)] - vertices[Int(u)]
-            let normal = crossProduct(edge, faceNormal), l = (normal * normal).sum().squareRoot()
-            guard l > 0 else { return }
-            let q = Quadric(plane: normal / l, through: vertices[Int(u)])
-            quadric[Int(u)].add(q); quadric[Int(v)].add(q)
-        }
-        var version = [UInt32](repeating: 0, count: n)
-        var alive = [Bool](repeating: true, count: n)
-        var heap = MinHeap<Collapse>()
-        func candidate(_ u: Int32, _ v: Int32) {
-            let q = quadric[Int(u)].adding(quadric[Int(v)])
-            let (target, cost) = q.minimizer(vertices[Int(u)], vertices[Int(v)])
-            heap.push(cost, Collapse(cost: cost, u: u, v: v, versionU: version[Int(u)], versionV: version[Int(v)], target: target))
-        }
-        HalfEdges(self).forEachEdge { u, v, _, _ in candidate(u, v) }
         let bound = maximumError * maximumError
-        var liveFaces = faces.count
-
-        // Neighbour lists are short (valence ~6): arrays with linear search beat sets.
-        func neighbours(_ u: Int32) -> [Int32] {
-            var s: [Int32] = []
-            s.reserveCapacity(12)
-            for f in incident[Int(u)] where faceAlive[Int(f)] {
-                let t = faces[Int(f)]
-                for w in [t.x, t.y, t.z] where w != u && !s.contains(w) { s.append(w) }
+        var (quadric, onBorder) = CollapseState.planes(of: self)
+        var positions = vertices, kept = faces
+        let blocks = decimationBlocks(minimumFaces: blockwiseFrom)
+        if blocks.count > 1 {
+            let share = Double(targetFaces) / Double(faces.count)
+            let done = DecimatedBlocks(blocks.count)
+            let locked = sharedVertices(blocks)
+            let mesh = self, q = quadric, b = onBorder
+            Parallel.perform(iterations: blocks.count) { k in
+                done.set(k, mesh.decimateBlock(blocks[k], quadric: q, onBorder: b, locked: locked,
+                                               targetFaces: Int(share * Double(blocks[k].count)), bound: bound))
             }
-            return s
+            kept = []
+            for block in done.values {
+                kept += block.faces
+                for (v, p, qv) in block.moved { positions[Int(v)] = p; quadric[Int(v)] = qv }
+                report.maximumError = max(report.maximumError, block.maximumError)
+            }
         }
-
-        while liveFaces > targetFaces, let (_, c) = heap.pop() {
-            guard alive[Int(c.u)], alive[Int(c.v)], version[Int(c.u)] == c.versionU, version[Int(c.v)] == c.versionV else { continue }
-            if c.cost > bound { report.stoppedByError = true; break }
-            let (u, v) = (c.u, c.v)
-            // Link condition: the common neighbours are exactly the faces' opposite corners.
-            let shared = incident[Int(u)].filter { faceAlive[Int($0)] && faces[Int($0)].contains(v) }
-            let nv = neighbours(v)
-            let common = neighbours(u).lazy.filter { nv.contains($0) }.count
-            guard common == shared.count, !shared.isEmpty else { continue }
-            // A border edge may collapse; an inner edge between two border vertices may not.
-            if onBorder[Int(u)] && onBorder[Int(v)] && shared.count != 1 { continue }
-            // No face may flip or fold.
-            var folds = false
-            for w in [u, v] {
-                for f in incident[Int(w)] where faceAlive[Int(f)] && !faces[Int(f)].contains(w == u ? v : u) {
-                    let t = faces[Int(f)]
-                    let p = [t.x, t.y, t.z].map { vertices[Int($0)] }
-                    let q = [t.x, t.y, t.z].map { $0 == w ? c.target : vertices[Int($0)] }
-                    let before = crossProduct(p[1] - p[0], p[2] - p[0]), after = crossProduct(q[1] - q[0], q[2] - q[0])
-                    let la = (after * after).sum().squareRoot(), lb = (before * before).sum().squareRoot()
-                    if (before * after).sum() < 0.2 * la * lb || la < 1e-12 { folds = true; break }
-                }
-                if folds { break }
-            }
-            if folds { continue }
-            // Collapse v onto u at the target.
-            vertices[Int(u)] = c.target
-            quadric[Int(u)].add(quadric[Int(v)])
-            onBorder[Int(u)] = onBorder[Int(u)] || onBorder[Int(v)]
-            alive[Int(v)] = false
-            for f in shared { faceAlive[Int(f)] = false; liveFaces -= 1 }
-            for f in incident[Int(v)] where faceAlive[Int(f)] {
-                var t = faces[Int(f)]
-                for k in 0..<3 where t[k] == v { t[k] = u }
-                faces[Int(f)] = t
-                incident[Int(u)].append(f)
-            }
-            incident[Int(u)].removeAll { !faceAlive[Int($0)] }
-            incident[Int(v)] = []
-            version[Int(u)] &+= 1
-            report.maximumError = max(report.maximumError, c.cost.squareRoot())
-            for w in neighbours(u) { candidate(u, w) }
-        }
-        faces = faces.indices.filter { faceAlive[$0] }.map { faces[$0] }
+        var state = CollapseState(vertices: positions, faces: kept, quadric: quadric, onBorder: onBorder)
+        let error = state.run(targetFaces: targetFaces, bound: bound)
+        report.maximumError = max(report.maximumError, error)
+        report.stoppedByError = state.liveFaces > targetFaces
+        faces = state.liveFaceList
+        vertices = state.vertices
         removeUnusedVertices()
         if normals != nil { recomputeNormals() }
         report.facesAfter = faces.count
         return report
+    }
+
+    /// The faces grouped by the cube of about 48 mean edge lengths their first vertex falls in;
+    /// a single group for meshes under `minimumFaces`.
+    func decimationBlocks(minimumFaces: Int) -> [[Int32]] {
+        guard faces.count >= minimumFaces else { return [faces.indices.map(Int32.init)] }
+        var total = 0.0
+        for f in faces.prefix(10_000) { let e = vertices[Int(f.y)] - vertices[Int(f.x)]; total += (e * e).sum().squareRoot() }
+        let side = max(48 * total / Double(min(faces.count, 10_000)), 1e-9)
+        var blocks: [SIMD3<Int64>: [Int32]] = [:]
+        for (i, f) in faces.enumerated() {
+            let p = vertices[Int(f.x)] / side
+            blocks[SIMD3<Int64>(Int64(p.x.rounded(.down)), Int64(p.y.rounded(.down)), Int64(p.z.rounded(.down))), default: []].append(Int32(i))
+        }
+        return blocks.keys.sorted { ($0.x, $0.y, $0.z) < ($1.x, $1.y, $1.z) }.map { blocks[$0]! }
+    }
+
+    /// Vertices of faces in more than one block.
+    func sharedVertices(_ blocks: [[Int32]]) -> [Bool] {
+        var owner = [Int32](repeating: -1, count: vertices.count), shared = [Bool](repeating: false, count: vertices.count)
+        for (b, block) in blocks.enumerated() {
+            for f in block {
+                let t = faces[Int(f)]
+                for v in [t.x, t.y, t.z] {
+                    if owner[Int(v)] < 0 { owner[Int(v)] = Int32(b) } else if owner[Int(v)] != Int32(b) { shared[Int(v)] = true }
+                }
+            }
+        }
+        return shared
+    }
+
+    /// One block decimated on its own (local indices), `locked` vertices held still: its
+    /// remaining faces (global indices) and the vertices that moved, with their quadrics.
+    func decimateBlock(_ block: [Int32], quadric: [Quadric], onBorder: [Bool], locked: [Bool], targetFaces: Int, bound: Double) -> DecimatedBlock {
+        var local: [Int32: Int32] = [:], global: [Int32] = []
+        local.reserveCapacity(block.count)
+        func index(_ v: Int32) -> Int32 {
+            if let i = local[v] { return i }
+            let i = Int32(global.count); local[v] = i; global.append(v); return i
+        }
+        let localFaces = block.map { f in let t = faces[Int(f)]; return SIMD3(index(t.x), index(t.y), index(t.z)) }
+        var state = CollapseState(vertices: global.map { vertices[Int($0)] }, faces: localFaces,
+                                  quadric: global.map { quadric[Int($0)] }, onBorder: global.map { onBorder[Int($0)] },
+                                  locked: global.map { locked[Int($0)] })
+        let error = state.run(targetFaces: targetFaces, bound: bound)
+        let remaining = state.liveFaceList.map { SIMD3(global[Int($0.x)], global[Int($0.y)], global[Int($0.z)]) }
+        let q = state.quadrics
+        let moved = global.indices.filter { !locked[Int(global[$0])] }.map { (global[$0], state.vertices[$0], q[$0]) }
+        return DecimatedBlock(faces: remaining, moved: moved, maximumError: error)
     }
 
     /// Vertex normals as the area-weighted mean of their faces' normals.
@@ -195,8 +184,22 @@ struct Quadric {
 }
 
 struct Collapse {
-    var cost: Double
     var u: Int32, v: Int32
     var versionU: UInt32, versionV: UInt32
-    var target: SIMD3<Double>
+}
+
+/// What one block's decimation left.
+struct DecimatedBlock: Sendable {
+    var faces: [SIMD3<Int32>]
+    var moved: [(Int32, SIMD3<Double>, Quadric)]
+    var maximumError: Double
+}
+
+/// The blocks' results, filled in by parallel workers (each its own slot).
+final class DecimatedBlocks: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [DecimatedBlock?]
+    init(_ count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ k: Int, _ value: DecimatedBlock) { lock.lock(); slots[k] = value; lock.unlock() }
+    var values: [DecimatedBlock] { slots.map { $0! } }
 }

@@ -47,3 +47,25 @@ public enum MeshFixtures {
         return TriangleMesh(vertices: v.map { centre + radius * $0 }, faces: f)
     }
 }
+
+extension TriangleMesh {
+    /// Points on the mesh's surface, not only its vertices: the vertices and, inside each
+    /// face, a barycentric lattice with about `spacing` mm between samples (at least the
+    /// centroid), so that a decimated mesh's large faces are measured across, where a
+    /// simplification error would show.
+    public func surfaceSamples(spacing: Double) -> [SIMD3<Float>] {
+        var out = vertices.map { SIMD3<Float>($0) }
+        for f in faces {
+            let a = vertices[Int(f.x)], b = vertices[Int(f.y)], c = vertices[Int(f.z)]
+            let longest = Swift.max(length(b - a), length(c - b), length(a - c))
+            let n = Swift.max(3, Int((longest / spacing).rounded(.up)))
+            for i in 1..<n {
+                for j in 1..<(n - i) {
+                    let u = Double(i) / Double(n), v = Double(j) / Double(n)
+                    out.append(SIMD3<Float>(a + u * (b - a) + v * (c - a)))
+                }
+            }
+        }
+        return out
+    }
+}

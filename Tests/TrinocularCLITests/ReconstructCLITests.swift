@@ -41,7 +41,7 @@ struct ReconstructCLITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let capture = try Self.capture(in: dir)
         let out = dir.appendingPathComponent("out")
-        let run = try Run(["reconstruct", capture.path, "--out", out.path, "--save-disparities"])
+        let run = try Run(["reconstruct", capture.path, "--out", out.path, "--save-disparities", "--points"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("pair cam0–cam1") && run.stderr.contains("fused"))
         let ply = try Self.plyHeader(out.appendingPathComponent("points.ply"))
@@ -84,6 +84,38 @@ struct ReconstructCLITests {
         // The output folder is left alone without --force.
         let again = try Run(["reconstruct", capture.path, "--out", out.path])
         #expect(again.status == 2 && again.stderr.contains("--force"))
+    }
+
+    /// Issue 22: by default the mesh is simplified within 1/40 of the grid spacing of the full
+    /// mesh's faces, mesh.obj has no vertex colours and no points.ply is written;
+    /// --full-mesh keeps all three as before.
+    @Test func defaultOutputsAreSimplifiedAndFullMeshKeepsEverything() throws {
+        let dir = try TestPaths.temporaryFolder("reconstruct-sizes")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capture = try Self.capture(in: dir)
+        let lean = dir.appendingPathComponent("lean"), full = dir.appendingPathComponent("full")
+        for (out, extra) in [(lean, [String]()), (full, ["--full-mesh"])] {
+            let run = try Run(["reconstruct", capture.path, "--out", out.path, "--no-check"] + extra)
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let fm = FileManager.default
+        #expect(!fm.fileExists(atPath: lean.appendingPathComponent("points.ply").path))
+        #expect(fm.fileExists(atPath: full.appendingPathComponent("points.ply").path))
+        let leanMesh = try PLYMesh.read(lean.appendingPathComponent("mesh.ply")), fullMesh = try PLYMesh.read(full.appendingPathComponent("mesh.ply"))
+        #expect(leanMesh.faces.count * 2 < fullMesh.faces.count, "\(leanMesh.faces.count) of \(fullMesh.faces.count) faces")
+        let report = try JSONValue.parse(Data(contentsOf: lean.appendingPathComponent("reconstruction.json")))
+        let spacing = try #require(report["mesh"]?["spacingMm"]?.number)
+        let error = try #require(report["mesh"]?["decimation"]?["maximumErrorMm"]?.number)
+        #expect(error > 0 && error <= spacing / 40 + 1e-4, "simplified within \(error) mm at a \(spacing) mm grid")
+        #expect(try JSONValue.parse(Data(contentsOf: full.appendingPathComponent("reconstruction.json")))["mesh"]?["decimation"] == .null)
+        // The simplified surface stays within the bound of the full one (and its area).
+        #expect(abs(leanMesh.area / fullMesh.area - 1) < 0.002, "areas \(leanMesh.area) vs \(fullMesh.area) mm²")
+        func vertexLineFields(_ url: URL) throws -> Int {
+            let text = try String(contentsOf: url.appendingPathComponent("mesh.obj"), encoding: .utf8)
+            let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("v ") })
+            return line.split(separator: " ").count - 1
+        }
+        #expect(try vertexLineFields(lean) == 3 && vertexLineFields(full) == 6, "x y z, or x y z r g b with --full-mesh")
     }
 
     @Test func badCapturesExitTwoNamingTheFileAndWriteNothing() throws {

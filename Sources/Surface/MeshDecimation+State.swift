@@ -1,0 +1,170 @@
+import Foundation
+
+/// The working state of `TriangleMesh.decimate`: positions, quadrics and each vertex's
+/// incident faces, updated collapse by collapse. Every test and update works on flat arrays
+/// and two reusable scratch lists, so a collapse allocates nothing (millions of collapses
+/// for a 5 MP capture's mesh).
+struct CollapseState {
+    var vertices: [SIMD3<Double>]
+    var faces: [SIMD3<Int32>]
+    var faceAlive: [Bool]
+    var liveFaces: Int
+    private var quadric: [Quadric]
+    private var incident: [[Int32]]
+    private var onBorder: [Bool]
+    private var alive: [Bool]
+    private var version: [UInt32]
+    private var edges: HalfEdges
+    private var scratchU: [Int32] = [], scratchV: [Int32] = []
+
+    /// A state over `faces` (indices into `vertices`), with each vertex's quadric and border
+    /// flag as `planes(of:)` gives them; locked vertices never move or merge.
+    init(vertices: [SIMD3<Double>], faces: [SIMD3<Int32>], quadric: [Quadric], onBorder: [Bool], locked: [Bool]? = nil) {
+        let n = vertices.count
+        self.vertices = vertices; self.faces = faces
+        self.quadric = quadric; self.onBorder = onBorder
+        faceAlive = [Bool](repeating: true, count: faces.count)
+        liveFaces = faces.count
+        alive = locked.map { $0.map { !$0 } } ?? [Bool](repeating: true, count: n)
+        version = [UInt32](repeating: 0, count: n)
+        edges = HalfEdges(vertexCount: n, faces: faces)
+        var incident = [[Int32]](repeating: [], count: n)
+        for v in 0..<n { incident[v] = Array(edges.face[Int(edges.start[v])..<Int(edges.start[v + 1])]) }
+        self.incident = incident
+    }
+
+    /// Each vertex's quadric: the planes of its faces, and for border vertices a plane
+    /// through each border edge perpendicular to its face (which holds the border in place);
+    /// with the border flags.
+    static func planes(of mesh: TriangleMesh) -> (quadric: [Quadric], onBorder: [Bool]) {
+        let n = mesh.vertices.count, vertices = mesh.vertices, faces = mesh.faces
+        var quadric = [Quadric](repeating: Quadric(), count: n)
+        var onBorder = [Bool](repeating: false, count: n)
+        for f in faces {
+            let a = vertices[Int(f.x)], b = vertices[Int(f.y)], c = vertices[Int(f.z)]
+            let normal = crossProduct(b - a, c - a), l = (normal * normal).sum().squareRoot()
+            guard l > 0 else { continue }
+            let q = Quadric(plane: normal / l, through: a)
+            quadric[Int(f.x)].add(q); quadric[Int(f.y)].add(q); quadric[Int(f.z)].add(q)
+        }
+        let edges = HalfEdges(vertexCount: n, faces: faces)
+        edges.forEachEdge { u, v, forward, backward in
+            guard forward + backward == 1 else { return }
+            onBorder[Int(u)] = true; onBorder[Int(v)] = true
+            // The edge's face: the half-edge's own (u → v or v → u).
+            let k = forward == 1 ? edges.firstIndex(from: u, to: v) : edges.firstIndex(from: v, to: u)
+            let t = faces[Int(edges.face[k])], a = vertices[Int(t.x)], b = vertices[Int(t.y)], c = vertices[Int(t.z)]
+            let edge = vertices[Int(v)] - vertices[Int(u)]
+            let normal = crossProduct(edge, crossProduct(b - a, c - a)), l = (normal * normal).sum().squareRoot()
+            guard l > 0 else { return }
+            let q = Quadric(plane: normal / l, through: vertices[Int(u)])
+            quadric[Int(u)].add(q); quadric[Int(v)].add(q)
+        }
+        return (quadric, onBorder)
+    }
+
+    /// The live faces; each vertex's quadric (merged ones carry the planes they absorbed).
+    var liveFaceList: [SIMD3<Int32>] { faces.indices.filter { faceAlive[$0] }.map { faces[$0] } }
+    var quadrics: [Quadric] { quadric }
+
+    /// Collapses the cheapest edges until `targetFaces` remain or none is within `bound`
+    /// (mm², quadric error); returns the largest error made (mm).
+    mutating func run(targetFaces: Int, bound: Double) -> Double {
+        var queue = initialCandidates(bound: bound)
+        var worst = 0.0
+        while liveFaces > targetFaces, let c = queue.pop() {
+            guard isCurrent(c), let cost = collapse(c) else { continue }
+            worst = max(worst, cost)
+            pushCandidates(around: c.u, into: &queue)
+        }
+        return worst.squareRoot()
+    }
+
+    /// Every edge's collapse whose cost is within `bound` (mm²), by cost.
+    func initialCandidates(bound: Double) -> CostBuckets<Collapse> {
+        var queue = CostBuckets<Collapse>(bound: bound)
+        edges.forEachEdge { u, v, _, _ in queue.push(cost(u, v).cost, Collapse(u: u, v: v, versionU: 0, versionV: 0)) }
+        return queue
+    }
+
+    /// The best position for u and v merged and its quadric error (mm²).
+    func cost(_ u: Int32, _ v: Int32) -> (target: SIMD3<Double>, cost: Double) {
+        let q = quadric[Int(u)].adding(quadric[Int(v)])
+        let (target, cost) = q.minimizer(vertices[Int(u)], vertices[Int(v)])
+        return (target, cost)
+    }
+
+    /// True when neither end has changed since the candidate was made.
+    func isCurrent(_ c: Collapse) -> Bool {
+        alive[Int(c.u)] && alive[Int(c.v)] && version[Int(c.u)] == c.versionU && version[Int(c.v)] == c.versionV
+    }
+
+    /// The distinct neighbours of u over its live faces, into `list`.
+    private func neighbours(_ u: Int32, into list: inout [Int32]) {
+        list.removeAll(keepingCapacity: true)
+        for f in incident[Int(u)] where faceAlive[Int(f)] {
+            let t = faces[Int(f)]
+            if t.x != u, !list.contains(t.x) { list.append(t.x) }
+            if t.y != u, !list.contains(t.y) { list.append(t.y) }
+            if t.z != u, !list.contains(t.z) { list.append(t.z) }
+        }
+    }
+
+    /// Collapses v onto u at the quadric's best point, unless that would change the topology
+    /// (the link condition), pinch a border or flip or fold a face. Returns the collapse's
+    /// quadric error (mm²) when done, nil when refused.
+    mutating func collapse(_ c: Collapse) -> Double? {
+        let (u, v) = (c.u, c.v)
+        // Link condition: the common neighbours are exactly the shared faces' opposite corners.
+        var shared = 0
+        for f in incident[Int(u)] where faceAlive[Int(f)] && faces[Int(f)].contains(v) { shared += 1 }
+        guard shared > 0 else { return nil }
+        neighbours(u, into: &scratchU); neighbours(v, into: &scratchV)
+        var common = 0
+        for w in scratchU where scratchV.contains(w) { common += 1 }
+        guard common == shared else { return nil }
+        // A border edge may collapse; an inner edge between two border vertices may not.
+        if onBorder[Int(u)] && onBorder[Int(v)] && shared != 1 { return nil }
+        let (target, error) = cost(u, v)
+        guard !folds(moving: u, keeping: v, to: target), !folds(moving: v, keeping: u, to: target) else { return nil }
+        vertices[Int(u)] = target
+        quadric[Int(u)].add(quadric[Int(v)])
+        onBorder[Int(u)] = onBorder[Int(u)] || onBorder[Int(v)]
+        alive[Int(v)] = false
+        for f in incident[Int(u)] where faceAlive[Int(f)] && faces[Int(f)].contains(v) { faceAlive[Int(f)] = false; liveFaces -= 1 }
+        var merged = incident[Int(u)].filter { faceAlive[Int($0)] }
+        for f in incident[Int(v)] where faceAlive[Int(f)] {
+            var t = faces[Int(f)]
+            if t.x == v { t.x = u } else if t.y == v { t.y = u } else { t.z = u }
+            faces[Int(f)] = t
+            merged.append(f)
+        }
+        incident[Int(u)] = merged
+        incident[Int(v)] = []
+        version[Int(u)] &+= 1
+        return error
+    }
+
+    /// True when moving vertex `w` to `target` flips or folds (turns by more than ~78°) one
+    /// of its faces that does not hold `other` (those vanish), or makes one degenerate.
+    private func folds(moving w: Int32, keeping other: Int32, to target: SIMD3<Double>) -> Bool {
+        for f in incident[Int(w)] where faceAlive[Int(f)] {
+            let t = faces[Int(f)]
+            guard !t.contains(other) else { continue }
+            let a = vertices[Int(t.x)], b = vertices[Int(t.y)], c = vertices[Int(t.z)]
+            let a2 = t.x == w ? target : a, b2 = t.y == w ? target : b, c2 = t.z == w ? target : c
+            let before = crossProduct(b - a, c - a), after = crossProduct(b2 - a2, c2 - a2)
+            let la = (after * after).sum().squareRoot(), lb = (before * before).sum().squareRoot()
+            if (before * after).sum() < 0.2 * la * lb || la < 1e-12 { return true }
+        }
+        return false
+    }
+
+    /// New candidates for the edges around u after a collapse.
+    mutating func pushCandidates(around u: Int32, into queue: inout CostBuckets<Collapse>) {
+        neighbours(u, into: &scratchU)
+        for w in scratchU {
+            queue.push(cost(u, w).cost, Collapse(u: u, v: w, versionU: version[Int(u)], versionV: version[Int(w)]))
+        }
+    }
+}
