@@ -77,7 +77,7 @@ let package = Package(
         ]),
         // Patient data at rest: sealed archives, the audit log, de-identification (issue 8).
         .target(name: "Safekeeping", dependencies: [
-            "Interchange",
+            "Interchange", "Parallelism",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
         ]),

@@ -2,6 +2,7 @@ import Crypto
 import CryptoExtras
 import Foundation
 import Interchange
+import Parallelism
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -87,7 +88,9 @@ func chunkNonce(_ index: UInt64, last: Bool) -> AES.GCM.Nonce {
     return try! AES.GCM.Nonce(data: bytes)
 }
 
-/// Buffers plaintext into chunks and writes each sealed: memory is one chunk.
+/// Buffers plaintext into chunks and writes each sealed: memory is two chunks. While one
+/// core ciphers and writes a chunk, another hashes it for the audit log — each file's
+/// plaintext and the archive's bytes (`SealHashes`) — so that `seal` reads every byte once.
 struct ChunkWriter {
     let key: SymmetricKey
     let headerDigest: [UInt8]
@@ -96,6 +99,9 @@ struct ChunkWriter {
     var buffer: UnsafeMutableRawBufferPointer
     var count = 0
     var index: UInt64 = 0
+    let hashes = SealHashes()
+    /// What of the buffer belongs to which file, for the hashes.
+    var segments: [SealHashes.Segment] = []
 
     init(key: SymmetricKey, headerDigest: [UInt8], chunkSize: Int, out: PrivateFile.Stream) {
         self.key = key
@@ -108,10 +114,25 @@ struct ChunkWriter {
     /// Seals the buffered bytes as the next chunk. A chunk is flushed only when more bytes
     /// are waiting, so the last one (which may be full) always carries the `last` flag.
     mutating func flush(last: Bool) throws {
-        let box = try AES.GCM.seal(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), using: key,
-                                   nonce: chunkNonce(index, last: last), authenticating: headerDigest)
+        let hashes = self.hashes, pending = segments, key = self.key, digest = headerDigest
+        nonisolated(unsafe) let plaintext = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+        let nonce = chunkNonce(index, last: last)
+        let sealed = SealedChunkBox()
+        // One core hashes this chunk's plaintext (the files' digests); the other the previous
+        // chunk's ciphertext (the archive's), then ciphers this one. Then the write.
+        Parallel.perform(iterations: 2) { k in
+            if k == 0 {
+                hashes.absorb(pending, of: plaintext)
+            } else {
+                hashes.hashWritten()
+                sealed.result = Result { try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: digest) }
+            }
+        }
+        let box = try sealed.result!.get()
         try box.ciphertext.withUnsafeBytes { try out.write($0) }
         try box.tag.withUnsafeBytes { try out.write($0) }
+        hashes.wrote(box)
+        segments = []
         index += 1
         count = 0
     }
@@ -135,13 +156,88 @@ struct ChunkWriter {
         let want = Int(min(Int64(chunkSize - count), limit))
         let n = readFully(fd, UnsafeMutableRawBufferPointer(rebasing: buffer[count..<(count + want)]))
         guard n > 0 else { throw SealError(file: file, problem: n < 0 ? "cannot be read" : "shrank while it was being sealed") }
+        segments.append(.bytes(count..<(count + n)))
         count += n
         return n
     }
 
+    /// Marks the end of a file's bytes (its digest is taken when its last chunk is hashed).
+    mutating func endFile(_ path: String) { segments.append(.end(path)) }
+
     mutating func finish() throws {
         try flush(last: true)
         buffer.deallocate()
+    }
+}
+
+/// The digests `unseal` takes as it goes: the archive's bytes, each file's plaintext.
+final class UnsealHashes: @unchecked Sendable {
+    private var archive = SHA256()
+    private var file = SHA256()
+    private var digests: [String: String] = [:]
+
+    func archive(_ bytes: UnsafeRawBufferPointer) { archive.update(bufferPointer: bytes) }
+
+    func files(_ segments: [SealHashes.Segment], of plaintext: UnsafeRawBufferPointer) {
+        for segment in segments {
+            switch segment {
+            case let .bytes(range): file.update(bufferPointer: UnsafeRawBufferPointer(rebasing: plaintext[range]))
+            case let .end(path): digests[path] = Digest.hex(Array(file.finalize())); file = SHA256()
+            }
+        }
+    }
+
+    func finish() -> (files: [String: String], archive: String) { (digests, Digest.hex(Array(archive.finalize()))) }
+}
+
+/// The plaintext of one chunk, handed from the deciphering thread.
+final class OpenedChunkBox: @unchecked Sendable {
+    var result: Result<[UInt8], Error>?
+}
+
+/// The AES-GCM result of one chunk, handed from the ciphering thread.
+final class SealedChunkBox: @unchecked Sendable {
+    var result: Result<AES.GCM.SealedBox, Error>?
+}
+
+/// The audit log's digests of what `seal` reads and writes, taken as it goes: each file's
+/// SHA-256, the folder's (SHA-256 of "path sha256\n" per file in archive order, as
+/// `Digest.hex(of:)` computes it from the folder), and the archive's. The archive's
+/// ciphertext is hashed one chunk late, beside the next chunk's ciphering.
+final class SealHashes: @unchecked Sendable {
+    enum Segment { case bytes(Range<Int>), end(String) }
+    private var file = SHA256()
+    private var archive = SHA256()
+    private var listing: [UInt8] = []
+    private var unhashed: AES.GCM.SealedBox?
+
+    /// The header and anything else written before the first chunk.
+    func wroteHeader(_ bytes: [UInt8]) { archive.update(data: bytes) }
+
+    func absorb(_ segments: [Segment], of plaintext: UnsafeRawBufferPointer) {
+        for segment in segments {
+            switch segment {
+            case let .bytes(range): file.update(bufferPointer: UnsafeRawBufferPointer(rebasing: plaintext[range]))
+            case let .end(path):
+                listing += Array("\(path) \(Digest.hex(Array(file.finalize())))\n".utf8)
+                file = SHA256()
+            }
+        }
+    }
+
+    /// The chunk just written, to hash beside the next one's ciphering.
+    func wrote(_ box: AES.GCM.SealedBox) { unhashed = box }
+
+    func hashWritten() {
+        guard let box = unhashed else { return }
+        archive.update(data: box.ciphertext); archive.update(data: box.tag)
+        unhashed = nil
+    }
+
+    /// The folder's and the archive's digests (hex), once the last chunk is written.
+    func finish() -> (folder: String, archive: String) {
+        hashWritten()
+        return (Digest.hex(of: listing), Digest.hex(Array(archive.finalize())))
     }
 }
 
@@ -158,6 +254,10 @@ struct ChunkReader {
     var position = 0
     var index: UInt64 = 0
     var sawLast = false
+    /// The audit digests of the archive read and the files written, taken as it goes.
+    let hashes = UnsealHashes()
+    /// What of `plaintext` belongs to which file, not yet hashed.
+    var segments: [SealHashes.Segment] = []
 
     init(key: SymmetricKey, headerDigest: [UInt8], chunkSize: Int, fd: Int32, file: String) {
         self.key = key
@@ -191,8 +291,21 @@ struct ChunkReader {
         } catch {
             throw SealError(file: file, problem: "is damaged at chunk \(index)")
         }
+        // One core hashes this chunk's bytes (the archive's digest), the other opens it and
+        // then hashes the previous chunk's plaintext (the files' digests).
+        let opened = OpenedChunkBox(), hashes = self.hashes, pending = segments, previous = plaintext, key = self.key, digest = headerDigest
+        nonisolated(unsafe) let bytes = UnsafeRawBufferPointer(start: raw.withUnsafeBytes { $0.baseAddress! }, count: have)
+        Parallel.perform(iterations: 2) { k in
+            if k == 0 {
+                hashes.archive(bytes)
+            } else {
+                opened.result = Result { Array(try AES.GCM.open(box, using: key, authenticating: digest)) }
+                previous.withUnsafeBytes { hashes.files(pending, of: $0) }
+            }
+        }
+        segments = []
         do {
-            plaintext = Array(try AES.GCM.open(box, using: key, authenticating: headerDigest))
+            plaintext = try opened.result!.get()
         } catch {
             // A chunk that opens as a middle chunk but sits at the end: the archive was cut.
             if last, let middle = try? AES.GCM.SealedBox(nonce: chunkNonce(index, last: false), ciphertext: box.ciphertext, tag: box.tag),
@@ -225,8 +338,19 @@ struct ChunkReader {
         if position == plaintext.count { try nextChunk() }
         let n = Int(min(Int64(plaintext.count - position), limit))
         try plaintext.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[position..<(position + n)])) }
+        segments.append(.bytes(position..<(position + n)))
         position += n
         return n
+    }
+
+    /// Marks the end of a file's bytes.
+    mutating func endFile(_ path: String) { segments.append(.end(path)) }
+
+    /// Every file's digest (hex) by path, and the archive's, once the end is read.
+    mutating func digests() -> (files: [String: String], archive: String) {
+        plaintext.withUnsafeBytes { hashes.files(segments, of: $0) }
+        segments = []
+        return hashes.finish()
     }
 
     /// After the end marker: nothing but (possibly) an empty last chunk, then the file's end.

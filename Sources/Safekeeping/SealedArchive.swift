@@ -36,6 +36,10 @@ public struct SealSummary: Sendable, Equatable {
     public var folders: [String]
     /// Plaintext bytes of all the files.
     public var bytes: Int64
+    /// SHA-256 (hex) of the folder (as `Digest.hex(of:)`) and of the archive, taken while
+    /// sealing or unsealing: what the audit log records, without reading either again.
+    public var folderDigest: String? = nil
+    public var archiveDigest: String? = nil
 }
 
 /// A sealed case archive (`.tseal`, format version 1): a folder's files and sub-folders in
@@ -113,6 +117,7 @@ public enum SealedArchive {
         var writer = ChunkWriter(key: dataKey, headerDigest: Array(SHA256.hash(data: header)),
                                  chunkSize: options.chunkSize, out: out)
         try out.write(header)
+        writer.hashes.wroteHeader(header)
         var summary = SealSummary(files: [], folders: [], bytes: 0)
         for entry in listing {
             let path = Array(entry.path.utf8)
@@ -140,11 +145,13 @@ public enum SealedArchive {
                 summary.bytes += Int64(n)
                 progress?(summary.bytes)
             }
+            writer.endFile(entry.path)
             summary.files.append(entry.path)
         }
         try writer.append([0])
         try writer.finish()
         try out.commit()
+        (summary.folderDigest, summary.archiveDigest) = writer.hashes.finish()
         return summary
     }
 
@@ -224,7 +231,16 @@ public enum SealedArchive {
             try PrivateFile.makeFolder(staging)
             var reader = ChunkReader(key: dataKey, headerDigest: Array(SHA256.hash(data: header)),
                                      chunkSize: parameters.chunkSize, fd: fd, file: archive.path)
-            let summary = try extract(from: &reader, into: staging, file: archive.path, progress: progress)
+            header.withUnsafeBytes { reader.hashes.archive($0) }
+            var summary = try extract(from: &reader, into: staging, file: archive.path, progress: progress)
+            let digests = reader.digests()
+            summary.archiveDigest = digests.archive
+            // The folder's digest as `Digest.hex(of:)` takes it: its files in listing order.
+            var listing = ""
+            for entry in try list(staging) where !entry.isFolder {
+                listing += "\(entry.path) \(try digests.files[entry.path] ?? Digest.hex(of: entry.url))\n"
+            }
+            summary.folderDigest = Digest.hex(of: Array(listing.utf8))
             for name in try FileManager.default.contentsOfDirectory(atPath: staging.path) {
                 guard rename(staging.appendingPathComponent(name).path, folder.appendingPathComponent(name).path) == 0 else {
                     throw SealError.system(file: folder.appendingPathComponent(name).path, doing: "cannot be put in place", errno: errno)
@@ -279,6 +295,7 @@ public enum SealedArchive {
                     progress?(summary.bytes)
                 }
                 try out.commit()
+                reader.endFile(path)
                 summary.files.append(path)
             default:
                 throw SealError(file: file, problem: "holds an unknown entry kind \(kind)")

@@ -36,9 +36,13 @@ enum AuditTrail {
     /// or a record number is withheld, never written), and the SHA-256 of every input and
     /// output (folders by their files).
     static func record(_ action: String, subject: String?, inputs: [URL], outputs: [URL]) throws {
+        try record(action, subject: subject, inputs: try inputs.map(AuditedFile.of), outputs: try outputs.map(AuditedFile.of))
+    }
+
+    /// The same with the digests already taken (`seal` hashes what it reads and writes as it goes).
+    static func record(_ action: String, subject: String?, inputs: [AuditedFile], outputs: [AuditedFile]) throws {
         let shown = subject.flatMap { IdentifierScreen().suspicion($0) == nil ? $0 : "(withheld: not a pseudonym)" }
-        let record = AuditRecord(action: action, subject: shown,
-                                 inputs: try inputs.map(AuditedFile.of), outputs: try outputs.map(AuditedFile.of),
+        let record = AuditRecord(action: action, subject: shown, inputs: inputs, outputs: outputs,
                                  tool: "trinocular \(TrinocularVersion.string)")
         let head = try log().append(record)
         try keepHead(head)

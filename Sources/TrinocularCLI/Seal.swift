@@ -155,7 +155,12 @@ struct Seal: ParsableCommand {
         }
         if let madeKey { progress("new key written to \(madeKey.path): keep it apart from the archive") }
         let seconds = Date().timeIntervalSince(started)
-        try AuditTrail.record("seal", subject: nil, inputs: [source], outputs: [archive])
+        if let folder = summary.folderDigest, let sealed = summary.archiveDigest {
+            try AuditTrail.record("seal", subject: nil, inputs: [AuditedFile(kind: .folder, sha256: folder)],
+                                  outputs: [AuditedFile(kind: .file, sha256: sealed)])
+        } else {
+            try AuditTrail.record("seal", subject: nil, inputs: [source], outputs: [archive])
+        }
         print(String(format: "sealed %d files (%.1f MB) in %.1f s into %@ (peak memory %d MB)", summary.files.count, Double(summary.bytes) / 1e6, seconds, archive.path, PeakMemory.megabytes))
     }
 }
@@ -186,7 +191,12 @@ struct Unseal: ParsableCommand {
         let source = URL(fileURLWithPath: archive).standardizedFileURL
         let target = URL(fileURLWithPath: out).standardizedFileURL
         let summary = try SealedArchive.unseal(source, to: target, key: try keys.key(confirm: false))
-        try AuditTrail.record("unseal", subject: nil, inputs: [source], outputs: [target])
+        if let sealed = summary.archiveDigest, let folder = summary.folderDigest {
+            try AuditTrail.record("unseal", subject: nil, inputs: [AuditedFile(kind: .file, sha256: sealed)],
+                                  outputs: [AuditedFile(kind: .folder, sha256: folder)])
+        } else {
+            try AuditTrail.record("unseal", subject: nil, inputs: [source], outputs: [target])
+        }
         print(String(format: "unsealed %d files (%.1f MB) into %@ (peak memory %d MB)", summary.files.count, Double(summary.bytes) / 1e6, target.path, PeakMemory.megabytes))
     }
 }

@@ -30,10 +30,6 @@ struct ReconstructionAccuracyTests {
             let synthetic = try SyntheticCapture(spec)
             let started = Date()
             var options = ReconstructionOptions()
-            let env = ProcessInfo.processInfo.environment
-            if let v = env["XSPACING"].flatMap(Double.init) { options.meshing?.spacing = v; options.adaptMeshSpacing = false }
-            if let v = env["XSUPPORT"].flatMap(Double.init) { options.meshing?.supportFactor = v }
-            if let v = env["XERR"].flatMap(Double.init) { options.meshing?.targetFaces = 100; options.meshing?.decimationError = v }
             if let v = ProcessInfo.processInfo.environment["TRINOCULAR_MIN_NCC"].flatMap(Double.init) { options.fusion.minimumTwoViewCorrelation = v }
             let result = try synthetic.withTemporaryFolder("accuracy-\(scene.rawValue)-\(seed)") {
                 try Reconstructor.run(try Capture(folder: $0), options: options) { line in if ProcessInfo.processInfo.environment["TRINOCULAR_PROGRESS"] != nil { print("PROGRESS", line) } }

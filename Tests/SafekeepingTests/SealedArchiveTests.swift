@@ -52,6 +52,11 @@ struct SealedArchiveTests {
             #expect(raw.range(of: Data("S017".utf8)) == nil)
             let out = root.appendingPathComponent("out-\(name)")
             let unsealed = try SealedArchive.unseal(archive, to: out, key: key)
+            // The audit digests taken on the way (4 KiB chunks: files split across chunks and
+            // several in one) are those of the folder and the archive hashed afterwards.
+            let folderDigest = try Digest.hex(of: folder), archiveDigest = try Digest.hex(of: archive), outDigest = try Digest.hex(of: out)
+            #expect(sealed.folderDigest == folderDigest && sealed.archiveDigest == archiveDigest)
+            #expect(unsealed.folderDigest == outDigest)
             #expect(unsealed == sealed)
             #expect(try Self.contents(out) == Self.contents(folder))
         }
