@@ -58,6 +58,45 @@ struct WindowStatistics: @unchecked Sendable {
     }
 }
 
+/// The seven sums of one Gauss–Newton step of `refined` over a window: the other image
+/// o interpolated linearly along its row, its slope g there, and the reference window l
+/// (zero-mean): Σo, Σo², Σg, Σg², Σog, Σlo, Σlg. Eight samples of a row at a time (SIMD8
+/// lanes; the other image gathered per lane), the rest one by one.
+struct WindowSums {
+    private var o = SIMD8<Float>.zero, oo = SIMD8<Float>.zero, g = SIMD8<Float>.zero, gg = SIMD8<Float>.zero
+    private var og = SIMD8<Float>.zero, lo = SIMD8<Float>.zero, lg = SIMD8<Float>.zero
+    private static let lanes = SIMD8<Float>(0, 1, 2, 3, 4, 5, 6, 7)
+
+    /// Adds `count` samples at x = start + step · t (t = 0 ..< count; all within 1 … w − 2,
+    /// checked by the caller) of `row`, against `reference[t]`.
+    @inline(__always)
+    mutating func addRow(_ row: UnsafePointer<Float>, start: Float, step: Float, reference: UnsafePointer<Float>, count: Int) {
+        var t = 0
+        while t + 8 <= count {
+            let xo = start + step * (Self.lanes + Float(t))
+            var o0 = SIMD8<Float>(), o1 = SIMD8<Float>(), f = SIMD8<Float>()
+            for lane in 0..<8 {
+                let x = xo[lane], x0 = Int(x)   // truncation is the floor here (x ≥ 1)
+                o0[lane] = row[x0]; o1[lane] = row[x0 + 1]; f[lane] = x - Float(x0)
+            }
+            let gv = o1 - o0, v = o0 + f * gv
+            let l = UnsafeRawPointer(reference + t).loadUnaligned(as: SIMD8<Float>.self)
+            o += v; oo += v * v; g += gv; gg += gv * gv; og += v * gv; lo += l * v; lg += l * gv
+            t += 8
+        }
+        var tail = SIMD8<Float>.zero   // o, oo, g, gg, og, lo, lg of the remaining samples
+        while t < count {
+            let x = start + step * Float(t), x0 = Int(x)
+            let o0 = row[x0], gv = row[x0 + 1] - o0, v = o0 + (x - Float(x0)) * gv, l = reference[t]
+            tail += SIMD8(v, v * v, gv, gv * gv, v * gv, l * v, l * gv, 0)
+            t += 1
+        }
+        o[0] += tail[0]; oo[0] += tail[1]; g[0] += tail[2]; gg[0] += tail[3]; og[0] += tail[4]; lo[0] += tail[5]; lg[0] += tail[6]
+    }
+
+    var totals: (Float, Float, Float, Float, Float, Float, Float) { (o.sum(), oo.sum(), g.sum(), gg.sum(), og.sum(), lo.sum(), lg.sum()) }
+}
+
 extension CoarseToFineMatcher {
     /// At one level: for each reference pixel with a prior, the best ZNCC among whole
     /// disparities within `searchRadius` of the prior (with a parabola through the
@@ -268,26 +307,18 @@ extension CoarseToFineMatcher {
                                         // One pass of sums over the window; o is the other image
                                         // interpolated linearly along its row, g = do/dx the
                                         // slope of that interpolant (exact Gauss–Newton on it).
-                                        var so: Float = 0, soo: Float = 0, sg: Float = 0, sgg: Float = 0, sog: Float = 0, slo: Float = 0, slg: Float = 0
-                                        var q = 0
+                                        var sums = WindowSums()
                                         for dy in -k...k {
-                                            let row = o.pointer + (y + dy) * w
                                             let start = Float(x - k) + dir * (d - sx * Float(k) + sy * Float(dy))
                                             let stepX = 1 + dir * sx
-                                            for t in 0..<side {
-                                                let xo = start + stepX * Float(t)
-                                                // Truncation is the floor here (xo ≥ 1), without a libm call.
-                                                guard xo >= 1, xo < Float(w - 2) else { bad = true; break }
-                                                let x0 = Int(xo)
-                                                let f = xo - Float(x0)
-                                                let o0 = row[x0], gv = row[x0 + 1] - o0
-                                                let v = o0 + f * gv
-                                                let lv = lz[q]; q += 1
-                                                so += v; soo += v * v; sg += gv; sgg += gv * gv; sog += v * gv; slo += lv * v; slg += lv * gv
-                                            }
-                                            if bad { break }
+                                            // The row's samples move monotonically: checking its
+                                            // ends keeps the whole row inside the image.
+                                            let end = start + stepX * Float(side - 1)
+                                            guard min(start, end) >= 1, max(start, end) < Float(w - 2) else { bad = true; break }
+                                            sums.addRow(o.pointer + (y + dy) * w, start: start, step: stepX, reference: lz + (dy + k) * side, count: side)
                                         }
                                         if bad { break }
+                                        let (so, soo, sg, sgg, sog, slo, slg) = sums.totals
                                         let count = Float(side * side)
                                         let varianceO = soo - so * so / count
                                         guard varianceO > 0, !varianceO.isNaN else { bad = true; break }
