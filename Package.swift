@@ -2,6 +2,15 @@
 // Trinocular: clinical 3D stereophotogrammetry on a CPU, in millimetres.
 import PackageDescription
 
+/// The hot loops (matching, refinement, chessboard detection) work in SIMD8/SIMD16 lanes;
+/// on x86-64 they are compiled for AVX2 and FMA (Haswell: every x86 server since ~2015),
+/// so that those lanes are 256 bits wide, not SSE2's 128.
+#if arch(x86_64)
+let vectorUnits: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let vectorUnits: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "Trinocular",
     platforms: [.macOS(.v14)],
@@ -56,11 +65,11 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CJPEG", "CPNG", "Interchange"]),
 
         // Runs the stages in order; shared by the CLI and batch work.
-        .target(name: "Calibration", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange", "Parallelism"]),
-        .target(name: "Stereo", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange", "Parallelism"]),
-        .target(name: "Reconstruction", dependencies: ["Stereo", "Geometry", "LinearAlgebra", "Imaging", "Interchange", "Parallelism"]),
+        .target(name: "Calibration", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange", "Parallelism"], swiftSettings: vectorUnits),
+        .target(name: "Stereo", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange", "Parallelism"], swiftSettings: vectorUnits),
+        .target(name: "Reconstruction", dependencies: ["Stereo", "Geometry", "LinearAlgebra", "Imaging", "Interchange", "Parallelism"], swiftSettings: vectorUnits),
         // Meshes: topology, area, volume (issue 6).
-        .target(name: "Surface", dependencies: ["Interchange", "Parallelism"]),
+        .target(name: "Surface", dependencies: ["Interchange", "Parallelism"], swiftSettings: vectorUnits),
         // Measurements on meshes: sections, landmarks, geodesics, regions (issue 7).
         .target(name: "Metrology", dependencies: ["Surface", "Geometry", "Interchange", "LinearAlgebra", "Parallelism"]),
         .target(name: "Synthesis", dependencies: ["Geometry", "Imaging", "Interchange", "LinearAlgebra", "Parallelism"]),

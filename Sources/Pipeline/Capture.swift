@@ -1,6 +1,7 @@
 import Foundation
 import Geometry
 import Imaging
+import Parallelism
 
 /// One rig camera's image in a capture folder.
 public struct CaptureView: Sendable {
@@ -150,4 +151,22 @@ public struct Capture: Sendable {
         if !problems.isEmpty { throw CaptureProblems(folder: folder.path, problems: problems) }
         self.views = views
     }
+}
+
+extension Capture {
+    /// The capture's photographs, 8-bit, in view order, decoded side by side (one per core);
+    /// the first view's error, in view order, if any cannot be read.
+    public func readImages() throws -> [Image<UInt8>] {
+        let slots = ReadImages(count: views.count), files = views.map(\.file)
+        Parallel.perform(iterations: files.count) { k in slots.set(k, Result { try ImageFile.read(files[k]).eightBit }) }
+        return try slots.values.map { try $0!.get() }
+    }
+}
+
+/// One decoded image per view, filled in by parallel workers (each its own slot).
+private final class ReadImages: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [Result<Image<UInt8>, Error>?]
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ k: Int, _ value: Result<Image<UInt8>, Error>) { lock.lock(); values[k] = value; lock.unlock() }
 }

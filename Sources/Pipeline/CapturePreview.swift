@@ -42,7 +42,7 @@ public struct CapturePreview: Sendable {
         options.workingRange = searched
         options.reduction = reduction
         var cloud = PointCloud()
-        let originals = try images ?? capture.views.map { try ImageFile.read($0.file).eightBit }
+        let originals = try images ?? capture.readImages()
         let reduced = originals.map { $0.reduced(by: reduction).grayscale() }
         if capture.rig.cameras.count >= 2 { do {
             cloud = try Reconstructor.run(capture, images: originals, options: options).cloud

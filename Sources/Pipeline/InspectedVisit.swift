@@ -33,7 +33,7 @@ public struct InspectedVisit: Sendable {
         }
         let loaded = try Capture(folder: folder, rigURL: rig)
         let standard = try Self.protocolFor(protocolName, region: loaded.manifest?.region, folder: folder)
-        let images = try given.flatMap { $0.count == loaded.views.count ? $0 : nil } ?? loaded.views.map { try ImageFile.read($0.file).eightBit }
+        let images = try given.flatMap { $0.count == loaded.views.count ? $0 : nil } ?? loaded.readImages()
         let measured = zip(images, loaded.views).map { ImageMeasures($0, camera: $1.cameraID) }
         let preview = try CapturePreview.run(loaded, images: images)
         let placement = CaptureStandards.SubjectPlacement(workingRange: preview.workingRange, near: preview.depth(quantile: 0.05), median: preview.depth(quantile: 0.5),

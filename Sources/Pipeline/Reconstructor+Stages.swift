@@ -26,9 +26,9 @@ extension Reconstructor {
     /// are refused, naming the camera.
     static func readImages(_ capture: Capture, images: [Image<UInt8>]? = nil, reduction: Int = 1) throws -> (colour: [Image<UInt8>], gray: [Image<Float>]) {
         var colour: [Image<UInt8>] = [], gray: [Image<Float>] = []
+        let originals = try images.flatMap { $0.count == capture.views.count ? $0 : nil } ?? capture.readImages()
         for (k, view) in capture.views.enumerated() {
-            let given = images.flatMap { k < $0.count ? $0[k] : nil }
-            let image = try (given ?? ImageFile.read(view.file).eightBit).reduced(by: reduction)
+            let image = originals[k].reduced(by: reduction)
             let g = image.grayscale()
             let (lo, hi) = g.pixels.reduce((UInt8.max, UInt8.min)) { (min($0.0, $1), max($0.1, $1)) }
             if Int(hi) - Int(lo) < 4 {

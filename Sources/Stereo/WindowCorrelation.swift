@@ -173,7 +173,21 @@ extension CoarseToFineMatcher {
                                         if ncc > best { best = ncc; bestJ = j }
                                     }
                                 }
-                                for j in 0..<(2 * radius + 1) where !(steep && radius <= 3 && first + low >= 0 && first + high + 8 <= w) {
+                                // Square windows, all candidates at once the same way: the
+                                // window's mean and norm come from the precomputed statistics.
+                                let together = !steep && radius <= 3 && first - k >= 0 && first + k + 8 <= w
+                                if together {
+                                    let dot = squareWindowDots(l.pointer + y * w + x, o.pointer + y * w + first, width: w, halfSize: k)
+                                    for j in 0..<(2 * radius + 1) {
+                                        scores[j] = -2
+                                        let xo = x + direction * (centre - radius + j), t = direction > 0 ? j : 2 * radius - j
+                                        guard xo >= k, xo < w - k, case let normO = oth.norm[y * w + xo], normO > 0 else { continue }
+                                        let ncc = (dot[t] - n * ref.mean[i] * oth.mean[y * w + xo]) * normL * normO
+                                        scores[j] = ncc
+                                        if ncc > best { best = ncc; bestJ = j }
+                                    }
+                                }
+                                for j in 0..<(2 * radius + 1) where !together && !(steep && radius <= 3 && first + low >= 0 && first + high + 8 <= w) {
                                     scores[j] = -2
                                     let xo = x + direction * (centre - radius + j)
                                     if steep {
@@ -244,6 +258,19 @@ extension CoarseToFineMatcher {
             }
         }
         return (disparity, score)
+    }
+
+    /// Σ a·b of the reference's (2k + 1)² window at `a` with the other image's windows at
+    /// eight consecutive positions from `b` (lane t: the window centred at b + t), by rows:
+    /// each reference sample times one SIMD8 load of the other row.
+    @inline(__always)
+    static func squareWindowDots(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, width w: Int, halfSize k: Int) -> SIMD8<Float> {
+        var dot = SIMD8<Float>.zero
+        for dy in -k...k {
+            let ra = a + dy * w, rb = UnsafeRawPointer(b + dy * w)
+            for dx in -k...k { dot += ra[dx] * rb.loadUnaligned(fromByteOffset: 4 * dx, as: SIMD8<Float>.self) }
+        }
+        return dot
     }
 
     /// Sub-pixel disparities by Gauss–Newton on the zero-mean normalized window difference,

@@ -69,8 +69,10 @@ struct CollapseState {
 
     /// Collapses the cheapest edges until `targetFaces` remain or none is within `bound`
     /// (mm², quadric error); returns the largest error made (mm).
-    mutating func run(targetFaces: Int, bound: Double) -> Double {
-        var queue = initialCandidates(bound: bound)
+    /// Only edges with an end among `around` (when given) are candidates at first: after the
+    /// blocks, the seams are all that is left to simplify.
+    mutating func run(targetFaces: Int, bound: Double, around: [Bool]? = nil) -> Double {
+        var queue = initialCandidates(bound: bound, around: around)
         var worst = 0.0
         while liveFaces > targetFaces, let c = queue.pop() {
             guard isCurrent(c), let cost = collapse(c) else { continue }
@@ -81,9 +83,12 @@ struct CollapseState {
     }
 
     /// Every edge's collapse whose cost is within `bound` (mm²), by cost.
-    func initialCandidates(bound: Double) -> CostBuckets<Collapse> {
+    func initialCandidates(bound: Double, around: [Bool]? = nil) -> CostBuckets<Collapse> {
         var queue = CostBuckets<Collapse>(bound: bound)
-        edges.forEachEdge { u, v, _, _ in queue.push(cost(u, v).cost, Collapse(u: u, v: v, versionU: 0, versionV: 0)) }
+        edges.forEachEdge { u, v, _, _ in
+            if let around, !around[Int(u)], !around[Int(v)] { return }
+            queue.push(cost(u, v).cost, Collapse(u: u, v: v, versionU: 0, versionV: 0))
+        }
         return queue
     }
 

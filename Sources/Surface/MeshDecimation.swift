@@ -35,11 +35,13 @@ extension TriangleMesh {
         let bound = maximumError * maximumError
         var (quadric, onBorder) = CollapseState.planes(of: self)
         var positions = vertices, kept = faces
+        var seams: [Bool]?
         let blocks = decimationBlocks(minimumFaces: blockwiseFrom)
         if blocks.count > 1 {
             let share = Double(targetFaces) / Double(faces.count)
             let done = DecimatedBlocks(blocks.count)
             let locked = sharedVertices(blocks)
+            seams = locked
             let mesh = self, q = quadric, b = onBorder
             Parallel.perform(iterations: blocks.count) { k in
                 done.set(k, mesh.decimateBlock(blocks[k], quadric: q, onBorder: b, locked: locked,
@@ -53,7 +55,7 @@ extension TriangleMesh {
             }
         }
         var state = CollapseState(vertices: positions, faces: kept, quadric: quadric, onBorder: onBorder)
-        let error = state.run(targetFaces: targetFaces, bound: bound)
+        let error = state.run(targetFaces: targetFaces, bound: bound, around: seams)
         report.maximumError = max(report.maximumError, error)
         report.stoppedByError = state.liveFaces > targetFaces
         faces = state.liveFaceList

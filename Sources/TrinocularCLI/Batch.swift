@@ -228,7 +228,7 @@ struct Batch: ParsableCommand {
         var warnings: [String] = [], measurements: [StoredMeasurement] = [], missing: [MissingMeasurement] = [], checks: [StoredCheck] = []
         do {
             let capture = try Capture(folder: url, rigURL: nil)
-            let images = try capture.views.map { try ImageFile.read($0.file).eightBit }
+            let images = try capture.readImages()
             (checks, warnings) = standardsChecks(url, images: images)
             var options = ReconstructionOptions()
             options.texture = false

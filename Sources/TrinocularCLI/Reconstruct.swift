@@ -181,7 +181,7 @@ struct Reconstruct: ParsableCommand {
             options.texture = !noTexture
         }
         // Read once: the reconstruction and the capture's checks both use them.
-        let images = try loaded.views.map { try ImageFile.read($0.file).eightBit }
+        let images = try loaded.readImages()
         let result = try Reconstructor.run(loaded, images: images, options: options) { progress($0) }
 
         var files: [(String, [UInt8])] = []
