@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Trinocular's matcher vs OpenCV StereoSGBM (SGBM_3WAY, 2 threads) on one 5 MP pair of the
 # sample rig (cam0–cam1 of the three-camera arc) over its working range's disparities, in
-# one run (issue #5). OpenCV comes from pip (opencv-python-headless) here only; the library
+# one run (issue #5); then the whole reconstruction of the three-camera capture against
+# OpenCV's rectify + SGBM_3WAY + reproject for the same pairs (issue 22). OpenCV comes from pip (opencv-python-headless) here only; the library
 # never uses it. Usage: Benchmarks/opencv-side-by-side.sh [SCENE [SEED]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,3 +20,5 @@ python3 -c "import json,sys; r=json.load(open(sys.argv[1])); r['cameras']=r['cam
 ln -s "$work/full.depth" "$work/capture.depth"
 "$bin" reconstruct "$work/capture" --out "$work/out" --save-disparities
 python3 Benchmarks/opencv-side-by-side.py "$work/capture" "$work/out"
+# The whole reconstruction: images to a textured, simplified mesh against OpenCV's points.
+python3 Benchmarks/opencv-whole-reconstruction.py "$bin" "$work/full" "${RUNS:-3}"

@@ -294,13 +294,15 @@ struct ChunkReader {
         // One core hashes this chunk's bytes (the archive's digest), the other opens it and
         // then hashes the previous chunk's plaintext (the files' digests).
         let opened = OpenedChunkBox(), hashes = self.hashes, pending = segments, previous = plaintext, key = self.key, digest = headerDigest
-        nonisolated(unsafe) let bytes = UnsafeRawBufferPointer(start: raw.withUnsafeBytes { $0.baseAddress! }, count: have)
-        Parallel.perform(iterations: 2) { k in
-            if k == 0 {
-                hashes.archive(bytes)
-            } else {
-                opened.result = Result { Array(try AES.GCM.open(box, using: key, authenticating: digest)) }
-                previous.withUnsafeBytes { hashes.files(pending, of: $0) }
+        raw.withUnsafeBytes { all in
+            nonisolated(unsafe) let bytes = UnsafeRawBufferPointer(rebasing: all[0..<have])
+            Parallel.perform(iterations: 2) { k in
+                if k == 0 {
+                    hashes.archive(bytes)
+                } else {
+                    opened.result = Result { Array(try AES.GCM.open(box, using: key, authenticating: digest)) }
+                    previous.withUnsafeBytes { hashes.files(pending, of: $0) }
+                }
             }
         }
         segments = []
