@@ -116,6 +116,12 @@ struct ReconstructCLITests {
             return line.split(separator: " ").count - 1
         }
         #expect(try vertexLineFields(lean) == 3 && vertexLineFields(full) == 6, "x y z, or x y z r g b with --full-mesh")
+        // Contradictory options: refused (exit 2, saying why), nothing written.
+        for (extra, says) in [(["--full-mesh", "--faces", "1000"], "drop --faces"), (["--no-mesh", "--vertex-colours"], "need a mesh")] {
+            let refused = try Run(["reconstruct", capture.path, "--out", dir.appendingPathComponent("refused").path] + extra)
+            #expect(refused.status == 2 && refused.stderr.contains(says), "\(refused.stderr)")
+            #expect(!fm.fileExists(atPath: dir.appendingPathComponent("refused").path))
+        }
     }
 
     @Test func badCapturesExitTwoNamingTheFileAndWriteNothing() throws {
