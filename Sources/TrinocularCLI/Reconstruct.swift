@@ -124,7 +124,7 @@ struct Reconstruct: ParsableCommand {
 
     @OptionGroup var privacy: PrivacyOptions
 
-    @Flag(help: "Replace the output files (points.ply, mesh.*, reconstruction.json) in an existing output folder.")
+    @Flag(help: "Replace the output files (mesh.*, points.ply, reconstruction.json, check.json) in an existing output folder; those of an earlier run that this one does not write are removed.")
     var force = false
 
     func validate() throws {
@@ -152,7 +152,7 @@ struct Reconstruct: ParsableCommand {
     func run() throws {
         let started = Date()
         let outURL = URL(fileURLWithPath: out).standardizedFileURL
-        try OutputFolder.check(outURL, files: ["points.ply", "mesh.ply", "mesh.obj", "mesh.mtl", "reconstruction.json", "check.json"], force: force)
+        try OutputFolder.check(outURL, files: Self.outputs, force: force)
         let loaded = try Capture(folder: URL(fileURLWithPath: capture), rigURL: rig.map { URL(fileURLWithPath: $0) })
         // Names that should be pseudonyms, and what the patient agreed to.
         let screen = try privacy.screen()
@@ -219,6 +219,11 @@ struct Reconstruct: ParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         files.append(("reconstruction.json", Array(try ReportCoding.data(ReconstructionReport(result, capture: loaded, seconds: seconds, voxel: voxel)))))
         let written = try OutputFolder.write(files, to: outURL)
+        // --force: an earlier run's outputs that this one does not write (points.ply without
+        // --points, check.json with --no-check) go, so the folder holds one run's results.
+        for name in Self.outputs where !files.contains(where: { $0.0 == name }) {
+            try? FileManager.default.removeItem(at: outURL.appendingPathComponent(name))
+        }
         var inputs = loaded.views.map(\.file) + [loaded.rigSource.url]
         if loaded.manifest != nil { inputs.append(URL(fileURLWithPath: manifestFile)) }
         try AuditTrail.record("reconstruct", subject: loaded.manifest?.subject, inputs: inputs, outputs: written)
@@ -228,6 +233,9 @@ struct Reconstruct: ParsableCommand {
 }
 
 extension Reconstruct {
+    /// The files a run may write (besides textures and disparity maps).
+    static let outputs = ["points.ply", "mesh.ply", "mesh.obj", "mesh.mtl", "reconstruction.json", "check.json"]
+
     /// The capture against its region's protocol, as `trinocular check` does; nil (with a
     /// note) when its region has no built-in protocol. Bad images have already failed.
     static func standardsCheck(_ capture: Capture, images: [Image<UInt8>]) -> CheckReport? {

@@ -116,6 +116,9 @@ struct ReconstructCLITests {
             return line.split(separator: " ").count - 1
         }
         #expect(try vertexLineFields(lean) == 3 && vertexLineFields(full) == 6, "x y z, or x y z r g b with --full-mesh")
+        // Rerun without --full-mesh into that folder (--force): the old points.ply goes too.
+        let rerun = try Run(["reconstruct", capture.path, "--out", full.path, "--no-check", "--force"])
+        #expect(rerun.status == 0 && !fm.fileExists(atPath: full.appendingPathComponent("points.ply").path), "\(rerun.stderr)")
         // Contradictory options: refused (exit 2, saying why), nothing written.
         for (extra, says) in [(["--full-mesh", "--faces", "1000"], "drop --faces"), (["--no-mesh", "--vertex-colours"], "need a mesh")] {
             let refused = try Run(["reconstruct", capture.path, "--out", dir.appendingPathComponent("refused").path] + extra)
