@@ -23,8 +23,6 @@ struct CostBuckets<Element> {
     /// Sign, exponent and three mantissa bits: monotonic in the value for positive doubles.
     private static func key(_ cost: Double) -> UInt64 { cost.bitPattern >> 49 }
 
-    var isEmpty: Bool { count == 0 }
-
     mutating func push(_ cost: Double, _ element: Element) {
         guard cost <= bound else { return }
         let k = Self.key(cost)
