@@ -55,6 +55,10 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
+        // Whole-buffer inflate and CRC-32 for the common PNG's fast path (issue 22).
+        .systemLibrary(
+            name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]),
 
         // Foundations: numbers, cameras, pixels.
         .target(name: "LinearAlgebra", dependencies: ["CLAPACK"]),
@@ -62,7 +66,7 @@ let package = Package(
         .target(name: "Parallelism"),
         .target(name: "Interchange"),
         .target(name: "Geometry", dependencies: ["LinearAlgebra", "Interchange"]),
-        .target(name: "Imaging", dependencies: ["CJPEG", "CPNG", "Interchange"]),
+        .target(name: "Imaging", dependencies: ["CDeflate", "CJPEG", "CPNG", "Interchange"], swiftSettings: vectorUnits),
 
         // Runs the stages in order; shared by the CLI and batch work.
         .target(name: "Calibration", dependencies: ["Geometry", "LinearAlgebra", "Imaging", "Interchange", "Parallelism"], swiftSettings: vectorUnits),
@@ -100,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "TrinocularCLI",
             dependencies: [
-                "Pipeline", "Parallelism", "Synthesis", "Calibration", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry", "Safekeeping", "Studies", "Rendering", "Reporting", "Standards", "Viewer",
+                "Pipeline", "Parallelism", "Synthesis", "Calibration", "LinearAlgebra", "Stereo", "Reconstruction", "Interchange", "Imaging", "Surface", "Metrology", "Geometry", "Safekeeping", "Studies", "Rendering", "Reporting", "Standards", "Viewer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -28,24 +28,29 @@ public struct CalibrationRun: Sendable {
         let detector = ChessboardDetector(innerColumns: board.innerColumns, innerRows: board.innerRows)
         var observations: [CameraObservations] = []
         var skipped: [String: [(view: String, reason: String)]] = [:]
-        for camera in images.cameras {
-            let outcomes = ResultBox<(Int, Int, ChessboardDetector.Detection)>(count: camera.files.count)
-            let failures = ResultBox<CalibrationInputError>(count: camera.files.count)
-            Parallel.perform(iterations: camera.files.count) { k in
-                do {
-                    let image = try ImageFile.read(camera.files[k].url).eightBit
-                    outcomes.set(k, (image.width, image.height, detector.detect(image)))
-                } catch let e as ImageError {
-                    failures.set(k, CalibrationInputError(file: e.file, problem: e.problem))
-                } catch {
-                    failures.set(k, CalibrationInputError(file: camera.files[k].url.path, problem: "\(error)"))
-                }
+        // Every camera's images in one parallel pass: both cores stay busy to the last image.
+        let files = images.cameras.flatMap { $0.files.map(\.url) }
+        let detected = ResultBox<(Int, Int, ChessboardDetector.Detection)>(count: files.count)
+        let failures = ResultBox<CalibrationInputError>(count: files.count)
+        Parallel.perform(iterations: files.count) { k in
+            do {
+                let image = try ImageFile.read(files[k]).eightBit
+                detected.set(k, (image.width, image.height, detector.detect(image)))
+            } catch let e as ImageError {
+                failures.set(k, CalibrationInputError(file: e.file, problem: e.problem))
+            } catch {
+                failures.set(k, CalibrationInputError(file: files[k].path, problem: "\(error)"))
             }
-            if let failure = failures.values.compactMap({ $0 }).first { throw failure }
+        }
+        if let failure = failures.values.compactMap({ $0 }).first { throw failure }
+        var first = 0
+        for camera in images.cameras {
+            let outcomes = Array(detected.values[first..<(first + camera.files.count)])
+            first += camera.files.count
             var size: (Int, Int)?
             var views: [BoardView] = []
             for (k, file) in camera.files.enumerated() {
-                guard let (w, h, detection) = outcomes.values[k] else { continue }
+                guard let (w, h, detection) = outcomes[k] else { continue }
                 if let size, size != (w, h) {
                     throw CalibrationInputError(file: file.url.path, problem: "is \(w)×\(h) but \(camera.id)'s other images are \(size.0)×\(size.1); one camera, one image size")
                 }

@@ -1,7 +1,8 @@
 import CPNG
 
 /// PNG through libpng's simplified `png_image_*` API, which reports errors in a status
-/// and message (the classic API would `longjmp`).
+/// and message (the classic API would `longjmp`); the common 8-bit kinds take
+/// `PNGFastPath` (libdeflate) first, with the same pixels.
 ///
 /// Reads every kind: gray, gray+alpha, RGB, RGBA, palette (expanded to RGB or RGBA) at 1–16
 /// bits. 8-bit and lower files decode to `Image<UInt8>`; 16-bit files to `Image<UInt16>`.
@@ -80,7 +81,9 @@ public enum PNG {
 
     /// Decodes a PNG of any kind. - Throws: `ImageError` for truncated or corrupt data
     /// (CRC errors included) or an absurd declared size.
-    public static func decode(_ data: [UInt8], file: String = "<memory>") throws -> Decoded {
+    /// `fastPath: false` reads every file with libpng (tests compare the two).
+    public static func decode(_ data: [UInt8], file: String = "<memory>", fastPath: Bool = true) throws -> Decoded {
+        if fastPath, let common = PNGFastPath.decode(data) { return .eight(common) }
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         defer { png_image_free(&image) }

@@ -53,3 +53,12 @@ extension Matrix {
         return y
     }
 }
+
+/// OpenBLAS's own worker threads. Trinocular's matrices are small (calibration's normal
+/// equations: a few hundred rows), and between calls OpenBLAS's idle workers spin in
+/// `sched_yield`, taking a core from Trinocular's own workers: calibrating 84 views on 2
+/// cores spent 0.3 s of CPU there (issue 22).
+public enum BLASThreads {
+    /// Runs OpenBLAS on `count` threads (1: on the calling thread only).
+    public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+}

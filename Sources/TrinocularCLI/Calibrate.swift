@@ -3,6 +3,7 @@ import Calibration
 import Foundation
 import Geometry
 import Interchange
+import LinearAlgebra
 
 /// `trinocular calibrate IMAGES-FOLDER --out rig.json`.
 struct Calibrate: ParsableCommand {
@@ -61,6 +62,7 @@ struct Calibrate: ParsableCommand {
         var options = CameraCalibrationOptions()
         options.fixK3 = !k3
         let started = Date()
+        BLASThreads.set(1)  // detection keeps both cores busy; the solve's matrices are small
         let run = try CalibrationRun(folder: URL(fileURLWithPath: images), board: definition, options: options) { progress($0) }
         let rig = run.rig
         try rig.write(to: outURL)

@@ -3,23 +3,59 @@
 /// under test does not produce — so that the decoder can be checked against files made
 /// independently of libpng.
 public enum PNGBuilder {
-    public enum ColorType: UInt8 { case gray = 0, rgb = 2, palette = 3, grayAlpha = 4, rgba = 6 }
+    public enum ColorType: UInt8, Sendable {
+        case gray = 0, rgb = 2, palette = 3, grayAlpha = 4, rgba = 6
+        /// Samples per pixel.
+        public var channels: Int { [0: 1, 2: 3, 3: 1, 4: 2, 6: 4][rawValue]! }
+    }
 
     /// A PNG from already-packed scanlines (each without its filter byte).
     public static func png(width: Int, height: Int, bitDepth: UInt8, colorType: ColorType,
                            scanlines: [[UInt8]], palette: [(UInt8, UInt8, UInt8)]? = nil,
-                           transparency: [UInt8]? = nil) -> [UInt8] {
+                           transparency: [UInt8]? = nil, filters: [UInt8]? = nil, idatChunks: Int = 1,
+                           extraChunks: [(String, [UInt8])] = []) -> [UInt8] {
         var out: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         var ihdr = be32(UInt32(width)) + be32(UInt32(height))
         ihdr += [bitDepth, colorType.rawValue, 0, 0, 0]
         out += chunk("IHDR", ihdr)
         if let palette { out += chunk("PLTE", palette.flatMap { [$0.0, $0.1, $0.2] }) }
         if let transparency { out += chunk("tRNS", transparency) }
+        for (type, data) in extraChunks { out += chunk(type, data) }
         var raw: [UInt8] = []
-        for line in scanlines { raw.append(0); raw += line }  // filter type 0
-        out += chunk("IDAT", zlibStored(raw))
+        let bpp = max(1, Int(bitDepth) * colorType.channels / 8)
+        for (y, line) in scanlines.enumerated() {
+            let filter = filters.map { $0[y % $0.count] } ?? 0
+            raw.append(filter)
+            raw += filtered(line, above: y > 0 ? scanlines[y - 1] : nil, filter: filter, bpp: bpp)
+        }
+        let stream = zlibStored(raw)
+        let parts = max(1, min(idatChunks, stream.count))
+        for k in 0..<parts {
+            out += chunk("IDAT", Array(stream[(k * stream.count / parts)..<((k + 1) * stream.count / parts)]))
+        }
         out += chunk("IEND", [])
         return out
+    }
+
+    /// One scanline filtered as the PNG specification (9.2) says: each byte less its
+    /// predictor from the left (`bpp` bytes back), above and upper-left unfiltered bytes.
+    public static func filtered(_ line: [UInt8], above: [UInt8]?, filter: UInt8, bpp: Int) -> [UInt8] {
+        line.indices.map { i in
+            let a = i >= bpp ? Int(line[i - bpp]) : 0, b = above.map { Int($0[i]) } ?? 0
+            let c = i >= bpp ? above.map { Int($0[i - bpp]) } ?? 0 : 0
+            let predictor: Int
+            switch filter {
+            case 0: predictor = 0
+            case 1: predictor = a
+            case 2: predictor = b
+            case 3: predictor = (a + b) / 2
+            case 4:
+                let p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c)
+                predictor = pa <= pb && pa <= pc ? a : (pb <= pc ? b : c)
+            default: predictor = Int(line[i])  // an invalid filter type: the byte is whatever
+            }
+            return UInt8(truncatingIfNeeded: Int(line[i]) - predictor)
+        }
     }
 
     /// Packs samples of `bits` (1, 2, 4, 8) MSB first, or 16-bit big-endian.
