@@ -88,20 +88,27 @@ func chunkNonce(_ index: UInt64, last: Bool) -> AES.GCM.Nonce {
     return try! AES.GCM.Nonce(data: bytes)
 }
 
-/// Buffers plaintext into chunks and writes each sealed: memory is two chunks. While one
-/// core ciphers and writes a chunk, another hashes it for the audit log — each file's
-/// plaintext and the archive's bytes (`SealHashes`) — so that `seal` reads every byte once.
-struct ChunkWriter {
+/// Buffers plaintext into chunks and writes each sealed, two chunks in flight: while this
+/// thread reads the next chunk's plaintext and hashes it (each file's digest for the audit
+/// log), a second one ciphers the previous chunk, writes it and hashes what it wrote (the
+/// archive's digest). So `seal` reads every byte once and keeps both cores busy; memory is
+/// two chunks.
+final class ChunkWriter {
     let key: SymmetricKey
     let headerDigest: [UInt8]
     let chunkSize: Int
     let out: PrivateFile.Stream
+    /// The buffer being filled, and the one the sealing thread may still be reading.
     var buffer: UnsafeMutableRawBufferPointer
+    var spare: UnsafeMutableRawBufferPointer
     var count = 0
     var index: UInt64 = 0
     let hashes = SealHashes()
     /// What of the buffer belongs to which file, for the hashes.
     var segments: [SealHashes.Segment] = []
+    private let sealing = DispatchQueue(label: "trinocular.seal")
+    private let inFlight = DispatchGroup()
+    private let failure = SealingFailure()
 
     init(key: SymmetricKey, headerDigest: [UInt8], chunkSize: Int, out: PrivateFile.Stream) {
         self.key = key
@@ -109,35 +116,48 @@ struct ChunkWriter {
         self.chunkSize = chunkSize
         self.out = out
         buffer = .allocate(byteCount: chunkSize, alignment: 64)
+        spare = .allocate(byteCount: chunkSize, alignment: 64)
     }
 
-    /// Seals the buffered bytes as the next chunk. A chunk is flushed only when more bytes
-    /// are waiting, so the last one (which may be full) always carries the `last` flag.
-    mutating func flush(last: Bool) throws {
-        let hashes = self.hashes, pending = segments, key = self.key, digest = headerDigest
+    deinit {
+        inFlight.wait()  // a failed seal still waits for the chunk in flight before freeing
+        buffer.deallocate()
+        spare.deallocate()
+    }
+
+    /// Hands the buffered bytes to the sealing thread as the next chunk. A chunk is flushed
+    /// only when more bytes are waiting, so the last one (which may be full) always carries
+    /// the `last` flag.
+    func flush(last: Bool) throws {
+        hashes.absorb(segments, of: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        segments = []
+        try awaitChunk()
         nonisolated(unsafe) let plaintext = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-        let nonce = chunkNonce(index, last: last)
-        let sealed = SealedChunkBox()
-        // One core hashes this chunk's plaintext (the files' digests); the other the previous
-        // chunk's ciphertext (the archive's), then ciphers this one. Then the write.
-        Parallel.perform(iterations: 2) { k in
-            if k == 0 {
-                hashes.absorb(pending, of: plaintext)
-            } else {
-                hashes.hashWritten()
-                sealed.result = Result { try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: digest) }
+        let nonce = chunkNonce(index, last: last), key = self.key, digest = headerDigest
+        let hashes = self.hashes, failure = self.failure
+        nonisolated(unsafe) let out = self.out
+        sealing.async(group: inFlight) {
+            do {
+                let box = try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: digest)
+                try box.ciphertext.withUnsafeBytes { try out.write($0) }
+                try box.tag.withUnsafeBytes { try out.write($0) }
+                hashes.wrote(box)
+            } catch {
+                failure.error = error
             }
         }
-        let box = try sealed.result!.get()
-        try box.ciphertext.withUnsafeBytes { try out.write($0) }
-        try box.tag.withUnsafeBytes { try out.write($0) }
-        hashes.wrote(box)
-        segments = []
+        swap(&buffer, &spare)
         index += 1
         count = 0
     }
 
-    mutating func append(_ bytes: [UInt8]) throws {
+    /// Waits for the chunk in flight; rethrows its failure.
+    private func awaitChunk() throws {
+        inFlight.wait()
+        if let error = failure.error { throw error }
+    }
+
+    func append(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             if count == chunkSize { try flush(last: false) }
@@ -151,7 +171,7 @@ struct ChunkWriter {
     }
 
     /// Reads up to `limit` bytes of `fd` straight into the chunk buffer.
-    mutating func fill(from fd: Int32, upTo limit: Int64, file: String) throws -> Int {
+    func fill(from fd: Int32, upTo limit: Int64, file: String) throws -> Int {
         if count == chunkSize { try flush(last: false) }
         let want = Int(min(Int64(chunkSize - count), limit))
         let n = readFully(fd, UnsafeMutableRawBufferPointer(rebasing: buffer[count..<(count + want)]))
@@ -161,16 +181,18 @@ struct ChunkWriter {
         return n
     }
 
-    /// Marks the end of a file's bytes (its digest is taken when its last chunk is hashed).
-    mutating func endFile(_ path: String) { segments.append(.end(path)) }
+    /// Marks the end of a file's bytes (its digest is taken when its chunk is flushed).
+    func endFile(_ path: String) { segments.append(.end(path)) }
 
-    mutating func finish() throws {
+    /// Seals the last chunk and waits until every chunk is written.
+    func finish() throws {
         try flush(last: true)
-        buffer.deallocate()
+        try awaitChunk()
     }
 }
 
-/// The digests `unseal` takes as it goes: the archive's bytes, each file's plaintext.
+/// The digests `unseal` takes as it goes: the archive's bytes (on the reading thread, as it
+/// reads them), each file's plaintext (on the writing thread, as it writes them).
 final class UnsealHashes: @unchecked Sendable {
     private var archive = SHA256()
     private var file = SHA256()
@@ -178,38 +200,27 @@ final class UnsealHashes: @unchecked Sendable {
 
     func archive(_ bytes: UnsafeRawBufferPointer) { archive.update(bufferPointer: bytes) }
 
-    func files(_ segments: [SealHashes.Segment], of plaintext: UnsafeRawBufferPointer) {
-        for segment in segments {
-            switch segment {
-            case let .bytes(range): file.update(bufferPointer: UnsafeRawBufferPointer(rebasing: plaintext[range]))
-            case let .end(path): digests[path] = Digest.hex(Array(file.finalize())); file = SHA256()
-            }
-        }
-    }
+    func file(_ bytes: UnsafeRawBufferPointer) { file.update(bufferPointer: bytes) }
+
+    func endFile(_ path: String) { digests[path] = Digest.hex(Array(file.finalize())); file = SHA256() }
 
     func finish() -> (files: [String: String], archive: String) { (digests, Digest.hex(Array(archive.finalize()))) }
 }
 
-/// The plaintext of one chunk, handed from the deciphering thread.
-final class OpenedChunkBox: @unchecked Sendable {
-    var result: Result<[UInt8], Error>?
-}
-
-/// The AES-GCM result of one chunk, handed from the ciphering thread.
-final class SealedChunkBox: @unchecked Sendable {
-    var result: Result<AES.GCM.SealedBox, Error>?
+/// The sealing thread's failure (a write error), handed to the reading thread.
+final class SealingFailure: @unchecked Sendable {
+    var error: Error?
 }
 
 /// The audit log's digests of what `seal` reads and writes, taken as it goes: each file's
 /// SHA-256, the folder's (SHA-256 of "path sha256\n" per file in archive order, as
-/// `Digest.hex(of:)` computes it from the folder), and the archive's. The archive's
-/// ciphertext is hashed one chunk late, beside the next chunk's ciphering.
+/// `Digest.hex(of:)` computes it from the folder), and the archive's. The files' are taken
+/// by the reading thread, the archive's by the sealing thread: each field has one thread.
 final class SealHashes: @unchecked Sendable {
     enum Segment { case bytes(Range<Int>), end(String) }
     private var file = SHA256()
     private var archive = SHA256()
     private var listing: [UInt8] = []
-    private var unhashed: AES.GCM.SealedBox?
 
     /// The header and anything else written before the first chunk.
     func wroteHeader(_ bytes: [UInt8]) { archive.update(data: bytes) }
@@ -225,51 +236,43 @@ final class SealHashes: @unchecked Sendable {
         }
     }
 
-    /// The chunk just written, to hash beside the next one's ciphering.
-    func wrote(_ box: AES.GCM.SealedBox) { unhashed = box }
-
-    func hashWritten() {
-        guard let box = unhashed else { return }
+    /// A chunk as written.
+    func wrote(_ box: AES.GCM.SealedBox) {
         archive.update(data: box.ciphertext); archive.update(data: box.tag)
-        unhashed = nil
     }
 
     /// The folder's and the archive's digests (hex), once the last chunk is written.
     func finish() -> (folder: String, archive: String) {
-        hashWritten()
-        return (Digest.hex(of: listing), Digest.hex(Array(archive.finalize())))
+        (Digest.hex(of: listing), Digest.hex(Array(archive.finalize())))
     }
 }
 
-/// Reads, authenticates and hands out the plaintext of an archive's chunks in order.
-struct ChunkReader {
+/// Reads, hashes and authenticates an archive's chunks one at a time, on whichever thread
+/// asks: `ChunkReader` asks for the next chunk on a second thread while it writes the
+/// current one's files.
+final class ChunkSource: @unchecked Sendable {
     let key: SymmetricKey
     let headerDigest: [UInt8]
     let chunkSize: Int
     let fd: Int32
     let file: String
+    let hashes: UnsealHashes
     var raw: [UInt8]
+    /// The byte read past a full chunk to learn whether it was the last.
     var carry: UInt8? = nil
-    var plaintext: [UInt8] = []
-    var position = 0
-    var index: UInt64 = 0
-    var sawLast = false
-    /// The audit digests of the archive read and the files written, taken as it goes.
-    let hashes = UnsealHashes()
-    /// What of `plaintext` belongs to which file, not yet hashed.
-    var segments: [SealHashes.Segment] = []
 
-    init(key: SymmetricKey, headerDigest: [UInt8], chunkSize: Int, fd: Int32, file: String) {
+    init(key: SymmetricKey, headerDigest: [UInt8], chunkSize: Int, fd: Int32, file: String, hashes: UnsealHashes) {
         self.key = key
         self.headerDigest = headerDigest
         self.chunkSize = chunkSize
         self.fd = fd
         self.file = file
+        self.hashes = hashes
         raw = [UInt8](repeating: 0, count: chunkSize + 16)
     }
 
-    mutating func nextChunk() throws {
-        guard !sawLast else { throw SealError(file: file, problem: "ends early: its last chunk came before the end of its contents (altered)") }
+    /// Chunk `index`'s plaintext, and whether it is the archive's last.
+    func open(_ index: UInt64) throws -> (plaintext: [UInt8], last: Bool) {
         var have = 0
         if let c = carry { raw[0] = c; have = 1; carry = nil }
         let n = raw.withUnsafeMutableBytes { readFully(fd, UnsafeMutableRawBufferPointer(rebasing: $0[have...])) }
@@ -284,6 +287,7 @@ struct ChunkReader {
         guard have >= 16 else {
             throw SealError(file: file, problem: "is truncated: chunk \(index) is incomplete")
         }
+        raw.withUnsafeBytes { hashes.archive(UnsafeRawBufferPointer(rebasing: $0[0..<have])) }
         let box: AES.GCM.SealedBox
         do {
             box = try AES.GCM.SealedBox(nonce: chunkNonce(index, last: last), ciphertext: raw[0..<(have - 16)],
@@ -291,23 +295,8 @@ struct ChunkReader {
         } catch {
             throw SealError(file: file, problem: "is damaged at chunk \(index)")
         }
-        // One core hashes this chunk's bytes (the archive's digest), the other opens it and
-        // then hashes the previous chunk's plaintext (the files' digests).
-        let opened = OpenedChunkBox(), hashes = self.hashes, pending = segments, previous = plaintext, key = self.key, digest = headerDigest
-        raw.withUnsafeBytes { all in
-            nonisolated(unsafe) let bytes = UnsafeRawBufferPointer(rebasing: all[0..<have])
-            Parallel.perform(iterations: 2) { k in
-                if k == 0 {
-                    hashes.archive(bytes)
-                } else {
-                    opened.result = Result { Array(try AES.GCM.open(box, using: key, authenticating: digest)) }
-                    previous.withUnsafeBytes { hashes.files(pending, of: $0) }
-                }
-            }
-        }
-        segments = []
         do {
-            plaintext = try opened.result!.get()
+            return (Array(try AES.GCM.open(box, using: key, authenticating: headerDigest)), last)
         } catch {
             // A chunk that opens as a middle chunk but sits at the end: the archive was cut.
             if last, let middle = try? AES.GCM.SealedBox(nonce: chunkNonce(index, last: false), ciphertext: box.ciphertext, tag: box.tag),
@@ -317,13 +306,58 @@ struct ChunkReader {
             let offset = SealedArchive.headerSize + Int(index) * (chunkSize + 16)
             throw SealError(file: file, problem: "was altered or damaged: chunk \(index) (bytes \(offset)…\(offset + have - 1)) fails authentication")
         }
+    }
+}
+
+/// The next chunk, being opened on the prefetching thread.
+final class PrefetchedChunk: @unchecked Sendable {
+    var result: Result<(plaintext: [UInt8], last: Bool), Error>?
+}
+
+/// Hands out the plaintext of an archive's chunks in order. While this thread writes one
+/// chunk's files (and hashes them), a second reads, hashes and opens the next.
+final class ChunkReader {
+    let source: ChunkSource
+    var plaintext: [UInt8] = []
+    var position = 0
+    var index: UInt64 = 0
+    var sawLast = false
+    /// The audit digests of the archive read and the files written, taken as it goes.
+    let hashes = UnsealHashes()
+    private let prefetching = DispatchQueue(label: "trinocular.unseal")
+    private let inFlight = DispatchGroup()
+    private var prefetched: PrefetchedChunk?
+
+    init(key: SymmetricKey, headerDigest: [UInt8], chunkSize: Int, fd: Int32, file: String) {
+        source = ChunkSource(key: key, headerDigest: headerDigest, chunkSize: chunkSize, fd: fd, file: file, hashes: hashes)
+    }
+
+    /// A failed unseal still waits for the chunk in flight before its file is closed.
+    deinit { inFlight.wait() }
+
+    func nextChunk() throws {
+        guard !sawLast else { throw SealError(file: source.file, problem: "ends early: its last chunk came before the end of its contents (altered)") }
+        let opened: (plaintext: [UInt8], last: Bool)
+        if let prefetched {
+            inFlight.wait()
+            self.prefetched = nil
+            opened = try prefetched.result!.get()
+        } else {
+            opened = try source.open(index)
+        }
+        plaintext = opened.plaintext
         position = 0
         index += 1
-        sawLast = last
+        sawLast = opened.last
+        if !sawLast {
+            let next = PrefetchedChunk(), source = self.source, index = self.index
+            prefetching.async(group: inFlight) { next.result = Result { try source.open(index) } }
+            prefetched = next
+        }
     }
 
     /// Exactly `count` bytes (small reads: entry headers).
-    mutating func read(_ count: Int) throws -> [UInt8] {
+    func read(_ count: Int) throws -> [UInt8] {
         var result: [UInt8] = []
         result.reserveCapacity(count)
         while result.count < count {
@@ -335,35 +369,38 @@ struct ChunkReader {
         return result
     }
 
-    /// Hands up to `limit` bytes of the current chunk to `body`; returns how many.
-    mutating func drain(upTo limit: Int64, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+    /// Hands up to `limit` bytes of the current chunk to `body` (a file's bytes, hashed
+    /// as they are handed); returns how many.
+    func drain(upTo limit: Int64, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         if position == plaintext.count { try nextChunk() }
         let n = Int(min(Int64(plaintext.count - position), limit))
-        try plaintext.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[position..<(position + n)])) }
-        segments.append(.bytes(position..<(position + n)))
+        try plaintext.withUnsafeBytes {
+            let bytes = UnsafeRawBufferPointer(rebasing: $0[position..<(position + n)])
+            try body(bytes)
+            hashes.file(bytes)
+        }
         position += n
         return n
     }
 
     /// Marks the end of a file's bytes.
-    mutating func endFile(_ path: String) { segments.append(.end(path)) }
+    func endFile(_ path: String) { hashes.endFile(path) }
 
     /// Every file's digest (hex) by path, and the archive's, once the end is read.
-    mutating func digests() -> (files: [String: String], archive: String) {
-        plaintext.withUnsafeBytes { hashes.files(segments, of: $0) }
-        segments = []
+    func digests() -> (files: [String: String], archive: String) {
+        inFlight.wait()
         return hashes.finish()
     }
 
     /// After the end marker: nothing but (possibly) an empty last chunk, then the file's end.
-    mutating func expectEnd() throws {
-        guard position == plaintext.count else { throw SealError(file: file, problem: "has data after its end marker (altered)") }
+    func expectEnd() throws {
+        guard position == plaintext.count else { throw SealError(file: source.file, problem: "has data after its end marker (altered)") }
         while !sawLast {
             try nextChunk()
-            guard plaintext.isEmpty else { throw SealError(file: file, problem: "has data after its end marker (altered)") }
+            guard plaintext.isEmpty else { throw SealError(file: source.file, problem: "has data after its end marker (altered)") }
         }
         var extra: UInt8 = 0
-        guard carry == nil, Glibc.read(fd, &extra, 1) == 0 else { throw SealError(file: file, problem: "has bytes after its last chunk (altered)") }
+        guard source.carry == nil, Glibc.read(source.fd, &extra, 1) == 0 else { throw SealError(file: source.file, problem: "has bytes after its last chunk (altered)") }
     }
 }
 

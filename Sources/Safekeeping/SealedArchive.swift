@@ -114,7 +114,7 @@ public enum SealedArchive {
         let removal = SignalCleanup.remove(PrivateFile.temporary(for: archive))
         defer { SignalCleanup.forget(removal) }
         let out = try PrivateFile.Stream(to: archive)
-        var writer = ChunkWriter(key: dataKey, headerDigest: Array(SHA256.hash(data: header)),
+        let writer = ChunkWriter(key: dataKey, headerDigest: Array(SHA256.hash(data: header)),
                                  chunkSize: options.chunkSize, out: out)
         try out.write(header)
         writer.hashes.wroteHeader(header)
@@ -229,10 +229,10 @@ public enum SealedArchive {
         let staging = folder.appendingPathComponent("\(stagingPrefix)\(getpid())")
         do {
             try PrivateFile.makeFolder(staging)
-            var reader = ChunkReader(key: dataKey, headerDigest: Array(SHA256.hash(data: header)),
+            let reader = ChunkReader(key: dataKey, headerDigest: Array(SHA256.hash(data: header)),
                                      chunkSize: parameters.chunkSize, fd: fd, file: archive.path)
             header.withUnsafeBytes { reader.hashes.archive($0) }
-            var summary = try extract(from: &reader, into: staging, file: archive.path, progress: progress)
+            var summary = try extract(from: reader, into: staging, file: archive.path, progress: progress)
             let digests = reader.digests()
             summary.archiveDigest = digests.archive
             // The folder's digest as `Digest.hex(of:)` takes it: its files in listing order.
@@ -268,7 +268,7 @@ public enum SealedArchive {
         return !FileManager.default.fileExists(atPath: folder.path)
     }
 
-    static func extract(from reader: inout ChunkReader, into staging: URL, file: String,
+    static func extract(from reader: ChunkReader, into staging: URL, file: String,
                         progress: ((Int64) -> Void)?) throws -> SealSummary {
         var summary = SealSummary(files: [], folders: [], bytes: 0)
         while true {
