@@ -20,6 +20,9 @@ enum CalibrationInputs {
     /// One 2448×2048 view of the 9×6 board, as cam1 sees it.
     static let fullSizeView: Image<UInt8> = try! CalibrationSet(spec(scale: 1, shared: 1, corners: 0)).views[0].images["cam1"]!
 
+    /// `fullSizeView` as the PNG file `synth calibration` writes.
+    static let fullSizePNG: [UInt8] = try! PNG.encode(fullSizeView)
+
     static let objectPoints = BoardDefinition(innerColumns: 9, innerRows: 6, squareMm: 25).objectPoints
 
     /// The detected corners of issue #4's set (20 shared views, 8 corner views per camera),
