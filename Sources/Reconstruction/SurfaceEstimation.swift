@@ -46,74 +46,92 @@ public enum SurfaceEstimation {
     /// the normals, the slopes and how many points were removed.
     public static func normals(_ points: inout OrganizedPoints, viewpoint: SIMD3<Double>, options: Options = Options())
         -> (normals: [SIMD3<Float>], slopes: [SIMD2<Float>], removed: Int) {
-        let w = points.width, h = points.height, r = options.halfWindow
+        let w = points.width, h = points.height, count = w * h
         let eye = SIMD3<Float>(viewpoint)
-        var normals = [SIMD3<Float>](repeating: .zero, count: w * h)
-        var slopes = [SIMD2<Float>](repeating: .zero, count: w * h)
-        var keep = [Bool](repeating: false, count: w * h)
+        // The outputs are made uninitialised and each row is cleared by the worker that fills
+        // it: clearing 125 MB per 5 MP pair up front ran on one core, most of it the kernel
+        // zeroing fresh pages (a third of this stage's time on 2 cores).
+        var normals: [SIMD3<Float>] = [], slopes: [SIMD2<Float>] = [], keep: [Bool] = []
         points.disparity.withUnsafeBufferPointer { dp in
-        let disparity = UnsafeSendable(UnsafeMutablePointer(mutating: dp.baseAddress!))
-        points.positions.withUnsafeBufferPointer { pp in
-            normals.withUnsafeMutableBufferPointer { np in
-              slopes.withUnsafeMutableBufferPointer { pnp in
-                keep.withUnsafeMutableBufferPointer { kp in
-                    let p = UnsafeSendable(UnsafeMutablePointer(mutating: pp.baseAddress!)), n = UnsafeSendable(np.baseAddress!), k = UnsafeSendable(kp.baseAddress!)
-                    let pn = UnsafeSendable(pnp.baseAddress!)
-                    Parallel.perform(iterations: h) { y in
-                        for x in 0..<w {
-                            let c = p.pointer![y * w + x], dc = disparity.pointer![y * w + x]
-                            guard !c.x.isNaN, !dc.isNaN else { continue }
-                            // Moments relative to the centre point (Float is enough there), and
-                            // of the disparity plane d − dc = a + b·dx + c·dy.
-                            var count: Float = 0, s = SIMD3<Float>.zero
-                            var sxx: Float = 0, sxy: Float = 0, sxz: Float = 0, syy: Float = 0, syz: Float = 0, szz: Float = 0
-                            var plane = PlaneSums()
-                            for yy in max(0, y - r)...min(h - 1, y + r) {
-                                for xx in max(0, x - r)...min(w - 1, x + r) {
-                                    let q = p.pointer![yy * w + xx], dq = disparity.pointer![yy * w + xx]
-                                    guard !q.x.isNaN, !dq.isNaN else { continue }
-                                    let step = Float(max(abs(xx - x), abs(yy - y), 1))
-                                    guard abs(dq - dc) <= options.disparityStep * step else { continue }
-                                    let e = q - c
-                                    count += 1; s += e
-                                    sxx += e.x * e.x; sxy += e.x * e.y; sxz += e.x * e.z
-                                    syy += e.y * e.y; syz += e.y * e.z; szz += e.z * e.z
-                                    plane.add(Float(xx - x), Float(yy - y), dq - dc)
+            points.positions.withUnsafeBufferPointer { pp in
+                let p = UnsafeSendable(UnsafeMutablePointer(mutating: pp.baseAddress!))
+                let d = UnsafeSendable(UnsafeMutablePointer(mutating: dp.baseAddress!))
+                normals = [SIMD3<Float>](unsafeUninitializedCapacity: count) { np, normalsMade in
+                    slopes = [SIMD2<Float>](unsafeUninitializedCapacity: count) { sp, slopesMade in
+                        keep = [Bool](unsafeUninitializedCapacity: count) { kp, keepMade in
+                            let n = UnsafeSendable(np.baseAddress!), sl = UnsafeSendable(sp.baseAddress!), k = UnsafeSendable(kp.baseAddress!)
+                            Parallel.perform(iterations: h) { y in
+                                let row = y * w
+                                (n.pointer! + row).initialize(repeating: .zero, count: w)
+                                (sl.pointer! + row).initialize(repeating: .zero, count: w)
+                                (k.pointer! + row).initialize(repeating: false, count: w)
+                                for x in 0..<w {
+                                    guard let (normal, slope) = estimate(x: x, y: y, positions: p.pointer!, disparity: d.pointer!,
+                                                                         width: w, height: h, eye: eye, options: options) else { continue }
+                                    n.pointer![row + x] = normal
+                                    sl.pointer![row + x] = slope
+                                    k.pointer![row + x] = true
                                 }
                             }
-                            guard Int(count) >= options.minimumNeighbours else { continue }
-                            // The centre's distance to its neighbours' disparity plane.
-                            guard let fit = plane.fit(),
-                                  fit.offset <= options.planeSigmas * fit.rms + options.planeSlack else { continue }
-                            // The surface's normal for meshing: PCA of the neighbours in space.
-                            let m = s / count
-                            let cov = Matrix3x3(rows: SIMD3(Double(sxx / count - m.x * m.x), Double(sxy / count - m.x * m.y), Double(sxz / count - m.x * m.z)),
-                                                SIMD3(Double(sxy / count - m.x * m.y), Double(syy / count - m.y * m.y), Double(syz / count - m.y * m.z)),
-                                                SIMD3(Double(sxz / count - m.x * m.z), Double(syz / count - m.y * m.z), Double(szz / count - m.z * m.z)))
-                            guard let (normal, _) = smallestEigenpair(cov) else { continue }
-                            var nf = SIMD3<Float>(normal)
-                            // The disparity plane's slopes (px per px along x and y): least
-                            // squares along disparity, where the noise is, so they stay sound where
-                            // depth noise exceeds the points' spacing (narrow baselines), where
-                            // PCA's normal turns at random. They tell how differently the two
-                            // cameras foreshorten the surface (`Fusion.Pair`).
-                            guard fit.b.isFinite, fit.c.isFinite else { continue }
-                            pn.pointer![y * w + x] = SIMD2(Float(fit.b), Float(fit.c))
-                            if (nf * (eye - c)).sum() < 0 { nf = -nf }
-                            n.pointer![y * w + x] = nf
-                            k.pointer![y * w + x] = true
+                            keepMade = count
                         }
+                        slopesMade = count
                     }
+                    normalsMade = count
                 }
-              }
             }
         }
-        }
         var removed = 0
-        for i in 0..<(w * h) where !keep[i] && !points.positions[i].x.isNaN {
+        for i in 0..<count where !keep[i] && !points.positions[i].x.isNaN {
             points.positions[i] = SIMD3(repeating: .nan); points.disparity[i] = .nan; removed += 1
         }
         return (normals, slopes, removed)
+    }
+
+    /// One point's normal (turned toward `eye`) and disparity-plane slopes, or nil when it has
+    /// too few neighbours on its surface or lies off their disparity plane.
+    @inline(__always)
+    static func estimate(x: Int, y: Int, positions p: UnsafePointer<SIMD3<Float>>, disparity: UnsafePointer<Float>,
+                         width w: Int, height h: Int, eye: SIMD3<Float>, options: Options) -> (SIMD3<Float>, SIMD2<Float>)? {
+        let r = options.halfWindow
+        let c = p[y * w + x], dc = disparity[y * w + x]
+        guard !c.x.isNaN, !dc.isNaN else { return nil }
+        // Moments relative to the centre point (Float is enough there), and
+        // of the disparity plane d − dc = a + b·dx + c·dy.
+        var count: Float = 0, s = SIMD3<Float>.zero
+        var sxx: Float = 0, sxy: Float = 0, sxz: Float = 0, syy: Float = 0, syz: Float = 0, szz: Float = 0
+        var plane = PlaneSums()
+        for yy in max(0, y - r)...min(h - 1, y + r) {
+            for xx in max(0, x - r)...min(w - 1, x + r) {
+                let q = p[yy * w + xx], dq = disparity[yy * w + xx]
+                guard !q.x.isNaN, !dq.isNaN else { continue }
+                let step = Float(max(abs(xx - x), abs(yy - y), 1))
+                guard abs(dq - dc) <= options.disparityStep * step else { continue }
+                let e = q - c
+                count += 1; s += e
+                sxx += e.x * e.x; sxy += e.x * e.y; sxz += e.x * e.z
+                syy += e.y * e.y; syz += e.y * e.z; szz += e.z * e.z
+                plane.add(Float(xx - x), Float(yy - y), dq - dc)
+            }
+        }
+        guard Int(count) >= options.minimumNeighbours else { return nil }
+        // The centre's distance to its neighbours' disparity plane.
+        guard let fit = plane.fit(),
+              fit.offset <= options.planeSigmas * fit.rms + options.planeSlack else { return nil }
+        // The surface's normal for meshing: PCA of the neighbours in space.
+        let m = s / count
+        let cov = Matrix3x3(rows: SIMD3(Double(sxx / count - m.x * m.x), Double(sxy / count - m.x * m.y), Double(sxz / count - m.x * m.z)),
+                            SIMD3(Double(sxy / count - m.x * m.y), Double(syy / count - m.y * m.y), Double(syz / count - m.y * m.z)),
+                            SIMD3(Double(sxz / count - m.x * m.z), Double(syz / count - m.y * m.z), Double(szz / count - m.z * m.z)))
+        guard let (normal, _) = smallestEigenpair(cov) else { return nil }
+        var nf = SIMD3<Float>(normal)
+        // The disparity plane's slopes (px per px along x and y): least squares along
+        // disparity, where the noise is, so they stay sound where depth noise exceeds the
+        // points' spacing (narrow baselines), where PCA's normal turns at random. They tell
+        // how differently the two cameras foreshorten the surface (`Fusion.Pair`).
+        guard fit.b.isFinite, fit.c.isFinite else { return nil }
+        if (nf * (eye - c)).sum() < 0 { nf = -nf }
+        return (nf, SIMD2(Float(fit.b), Float(fit.c)))
     }
 
     /// Least-squares sums of a plane d = a + b·x + c·y over pixel offsets (x, y) from a point.

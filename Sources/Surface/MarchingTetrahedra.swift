@@ -37,8 +37,7 @@ public enum MarchingTetrahedra {
         let tiny = Float(5e-3 * h)
         var vertices: [SIMD3<Double>] = [], normals: [SIMD3<Float>] = [], colors: [SIMD3<UInt8>] = []
         var faces: [SIMD3<Int32>] = []
-        var vertexOfEdge: [UInt64: Int32] = [:]
-        vertexOfEdge.reserveCapacity(grid.definedCorners / 2)
+        var vertexOfEdge = FlatMap<UInt64>(capacity: grid.definedCorners / 2)
 
         grid.distance.withUnsafeBufferPointer { distance in
             for (b, key) in grid.blockKeys.enumerated() {
@@ -93,7 +92,7 @@ public enum MarchingTetrahedra {
                                     colors.append(SIMD3<UInt8>(pointwiseMin(pointwiseMax(c, .zero), SIMD3(repeating: 255)).rounded(.toNearestOrAwayFromZero)))
                                 }
                                 let id = Int32(vertices.count - 1)
-                                vertexOfEdge[edgeKey] = id
+                                vertexOfEdge.insert(edgeKey, id)
                                 return id
                             }
                             for tet in tetrahedra {

@@ -24,7 +24,7 @@ public struct SignedDistanceGrid: Sendable {
     public let radius: Double
 
     /// Block coordinates → block number.
-    var blockIndex: [SIMD3<Int32>: Int32] = [:]
+    var blockIndex = FlatMap<SIMD3<Int32>>()
     var blockKeys: [SIMD3<Int32>] = []
     /// Per corner, `blockCorners` per block in block order: signed distance (NaN where
     /// undefined), mean normal (not normalized), mean colour.
@@ -63,7 +63,7 @@ public struct SignedDistanceGrid: Sendable {
                         let key = SIMD3(bx, by, bz)
                         let b: Int32
                         if let existing = blockIndex[key] { b = existing } else {
-                            b = Int32(blockKeys.count); blockIndex[key] = b; blockKeys.append(key)
+                            b = Int32(blockKeys.count); blockIndex.insert(key, b); blockKeys.append(key)
                         }
                         pairs.append(SIMD2(b, Int32(p)))
                     }
@@ -110,8 +110,7 @@ public struct SignedDistanceGrid: Sendable {
     /// Mean point per occupied cube of `size` mm, with the number pooled.
     static func pooled(_ positions: [SIMD3<Float>], _ normals: [SIMD3<Float>], _ colors: [SIMD3<UInt8>]?, size: Double)
         -> ([SIMD3<Float>], [SIMD3<Float>], [SIMD3<Float>]?, [Float]) {
-        var cell: [SIMD3<Int32>: Int32] = [:]
-        cell.reserveCapacity(positions.count / 2)
+        var cell = FlatMap<SIMD3<Int32>>(capacity: positions.count / 2)
         var p: [SIMD3<Double>] = [], n: [SIMD3<Float>] = [], c: [SIMD3<Float>] = [], m: [Float] = []
         let inverse = 1 / size
         for i in positions.indices {
@@ -120,7 +119,7 @@ public struct SignedDistanceGrid: Sendable {
             let key = SIMD3<Int32>((SIMD3<Double>(q) * inverse).rounded(.down))
             let k: Int
             if let existing = cell[key] { k = Int(existing) } else {
-                k = p.count; cell[key] = Int32(k)
+                k = p.count; cell.insert(key, Int32(k))
                 p.append(.zero); n.append(.zero); m.append(0)
                 if colors != nil { c.append(.zero) }
             }

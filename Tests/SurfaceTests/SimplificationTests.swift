@@ -102,3 +102,24 @@ import Testing
         #expect(!border.isEmpty && border.map { mesh.vertices[Int($0)] } == before)
     }
 }
+
+/// The meshing stage's hash map (issue 22) answers as `Dictionary` does: through growth,
+/// with keys that differ only in sign or in one coordinate, and for keys never stored.
+struct FlatMapTests {
+    @Test func answersAsADictionaryDoes() {
+        var map = FlatMap<SIMD3<Int32>>(), reference: [SIMD3<Int32>: Int32] = [:]
+        var state: UInt64 = 7
+        for i in 0..<20_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let key = SIMD3<Int32>(Int32(truncatingIfNeeded: state >> 40) % 40, Int32(truncatingIfNeeded: state >> 20) % 40 - 20, Int32(i % 7) - 3)
+            if reference[key] == nil { reference[key] = Int32(i); map.insert(key, Int32(i)) }
+        }
+        #expect(map.count == reference.count && map.count > 1000)  // grew from 16 slots many times
+        for (key, value) in reference { #expect(map[key] == value) }
+        #expect(map[SIMD3(1000, 0, 0)] == nil && map[SIMD3(-1000, -1000, -1000)] == nil)
+        var edges = FlatMap<UInt64>(capacity: 4)
+        for k in 0..<5000 as Range<UInt64> { edges.insert(k << 3 | 5, Int32(k)) }
+        #expect((0..<5000 as Range<UInt64>).allSatisfy { edges[$0 << 3 | 5] == Int32($0) })
+        #expect(edges[4] == nil && edges[0] == nil)
+    }
+}
