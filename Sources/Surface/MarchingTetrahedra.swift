@@ -1,4 +1,5 @@
 import Foundation
+import Parallelism
 
 /// Extracts the zero level of a `SignedDistanceGrid` as a triangle mesh by marching
 /// tetrahedra: each grid cell is split into six tetrahedra around its main diagonal (the
@@ -24,8 +25,69 @@ public enum MarchingTetrahedra {
         0b0110: SIMD4(1, 2, 0, 3), 0b1010: SIMD4(1, 3, 2, 0), 0b1100: SIMD4(2, 3, 0, 1),
     ]
 
-    /// The mesh of the grid's zero level.
+    /// The mesh of the grid's zero level. Runs of blocks are meshed in parallel, each with
+    /// its own vertices (`Piece`); the pieces are then joined in block order, a vertex on a
+    /// shared cell edge taking the number of its first piece, so that vertex and face order
+    /// are those of meshing the blocks one after another.
     public static func mesh(_ grid: SignedDistanceGrid) -> TriangleMesh {
+        let blocks = grid.blockCount
+        let runs = min(blocks, 32)
+        let pieces = PieceSlots(runs)
+        Parallel.perform(iterations: runs) { run in
+            pieces.set(run, piece(grid, blocks: (run * blocks / runs)..<((run + 1) * blocks / runs)))
+        }
+        return join(pieces.values, hasColor: !grid.color.isEmpty)
+    }
+
+    /// Vertices and faces of a run of blocks; faces number the piece's own vertices, and
+    /// `keys` name each vertex's cell edge.
+    struct Piece {
+        var keys: [UInt64] = []
+        /// Whether a cell of another block may also hold the vertex's edge.
+        var shared: [Bool] = []
+        var vertices: [SIMD3<Double>] = []
+        var normals: [SIMD3<Float>] = []
+        var colors: [SIMD3<UInt8>] = []
+        var faces: [SIMD3<Int32>] = []
+    }
+
+    /// Joins the pieces in order, one vertex per cell edge.
+    static func join(_ pieces: [Piece], hasColor: Bool) -> TriangleMesh {
+        let total = pieces.reduce(0) { $0 + $1.vertices.count }
+        var vertices: [SIMD3<Double>] = [], normals: [SIMD3<Float>] = [], colors: [SIMD3<UInt8>] = []
+        var faces: [SIMD3<Int32>] = []
+        vertices.reserveCapacity(total); normals.reserveCapacity(total)
+        if hasColor { colors.reserveCapacity(total) }
+        faces.reserveCapacity(pieces.reduce(0) { $0 + $1.faces.count })
+        var vertexOfEdge = FlatMap<UInt64>(capacity: total)
+        for piece in pieces {
+            var global = [Int32](repeating: 0, count: piece.vertices.count)
+            for k in piece.vertices.indices {
+                let shared = piece.shared[k]
+                if shared, let existing = vertexOfEdge[piece.keys[k]] { global[k] = existing; continue }
+                let id = Int32(vertices.count)
+                vertices.append(piece.vertices[k]); normals.append(piece.normals[k])
+                if hasColor { colors.append(piece.colors[k]) }
+                if shared { vertexOfEdge.insert(piece.keys[k], id) }
+                global[k] = id
+            }
+            for f in piece.faces { faces.append(SIMD3(global[Int(f.x)], global[Int(f.y)], global[Int(f.z)])) }
+        }
+        return TriangleMesh(vertices: vertices, faces: faces, normals: normals, colors: hasColor ? colors : nil)
+    }
+
+    /// Whether every cell holding the edge from local corner `corner` (0…8 per axis) along
+    /// `along` (axis bits) lies in the same block: only that block's cells can make its vertex.
+    @inline(__always)
+    static func isInterior(_ corner: SIMD3<Int>, along: Int) -> Bool {
+        for axis in 0..<3 where along >> axis & 1 == 0 {
+            guard corner[axis] >= 1, corner[axis] <= SignedDistanceGrid.blockSide - 1 else { return false }
+        }
+        return true
+    }
+
+    /// The zero level in blocks `range` of the grid.
+    static func piece(_ grid: SignedDistanceGrid, blocks range: Range<Int>) -> Piece {
         let side = SignedDistanceGrid.blockSide, corners = SignedDistanceGrid.blockCorners
         let h = grid.spacing
         let hasColor = !grid.color.isEmpty
@@ -35,12 +97,12 @@ public enum MarchingTetrahedra {
         // that print alike in a file (readers that merge them, e.g. Open3D's OBJ reader,
         // would change the counts). The surface moves by at most h/200 (0.004 mm).
         let tiny = Float(5e-3 * h)
-        var vertices: [SIMD3<Double>] = [], normals: [SIMD3<Float>] = [], colors: [SIMD3<UInt8>] = []
-        var faces: [SIMD3<Int32>] = []
-        var vertexOfEdge = FlatMap<UInt64>(capacity: grid.definedCorners / 2)
+        var out = Piece()
+        var vertexOfEdge = FlatMap<UInt64>(capacity: range.count * 64)
 
         grid.distance.withUnsafeBufferPointer { distance in
-            for (b, key) in grid.blockKeys.enumerated() {
+            for b in range {
+                let key = grid.blockKeys[b]
                 // This block and its +x, +y, +z neighbours (by offset bits), −1 where absent.
                 var neighbour = [Int](repeating: -1, count: 8)
                 for o in 0..<8 {
@@ -78,20 +140,22 @@ public enum MarchingTetrahedra {
                                 let packed = UInt64(bitPattern: ((g.x + (1 << 19)) << 40) | ((g.y + (1 << 19)) << 20) | (g.z + (1 << 19)))
                                 let edgeKey = packed << 3 | UInt64(lo ^ hi)
                                 if let existing = vertexOfEdge[edgeKey] { return existing }
+                                out.keys.append(edgeKey)
+                                out.shared.append(!Self.isInterior(SIMD3(x + (lo & 1), y + ((lo >> 1) & 1), z + ((lo >> 2) & 1)), along: lo ^ hi))
                                 let fu = Double(value[lo]), fv = Double(value[hi])
                                 let t = fu / (fu - fv)
                                 let along = hi ^ lo
                                 let pu = SIMD3<Double>(g), step = SIMD3<Double>(Double(along & 1), Double((along >> 1) & 1), Double((along >> 2) & 1))
-                                vertices.append(h * (pu + t * step))
+                                out.vertices.append(h * (pu + t * step))
                                 let tf = Float(t)
                                 let n = (1 - tf) * grid.normal[index[lo]] + tf * grid.normal[index[hi]]
                                 let l = (n * n).sum().squareRoot()
-                                normals.append(l > 0 ? n / l : .zero)
+                                out.normals.append(l > 0 ? n / l : .zero)
                                 if hasColor {
                                     let c = (1 - tf) * grid.color[index[lo]] + tf * grid.color[index[hi]]
-                                    colors.append(SIMD3<UInt8>(pointwiseMin(pointwiseMax(c, .zero), SIMD3(repeating: 255)).rounded(.toNearestOrAwayFromZero)))
+                                    out.colors.append(SIMD3<UInt8>(pointwiseMin(pointwiseMax(c, .zero), SIMD3(repeating: 255)).rounded(.toNearestOrAwayFromZero)))
                                 }
-                                let id = Int32(vertices.count - 1)
+                                let id = Int32(out.vertices.count - 1)
                                 vertexOfEdge.insert(edgeKey, id)
                                 return id
                             }
@@ -103,17 +167,17 @@ public enum MarchingTetrahedra {
                                     let i = (mask.nonzeroBitCount == 1 ? mask : ~mask & 0xF).trailingZeroBitCount
                                     let p = lone[i]
                                     let a = vertex(tet[p[0]], tet[p[1]]), b = vertex(tet[p[0]], tet[p[2]]), c = vertex(tet[p[0]], tet[p[3]])
-                                    faces.append(mask.nonzeroBitCount == 1 ? SIMD3(a, b, c) : SIMD3(a, c, b))
+                                    out.faces.append(mask.nonzeroBitCount == 1 ? SIMD3(a, b, c) : SIMD3(a, c, b))
                                 case 2:
                                     let p = pairFirst[mask]!
                                     let (a, b, c, d) = (tet[p[0]], tet[p[1]], tet[p[2]], tet[p[3]])
                                     let ac = vertex(a, c), ad = vertex(a, d), bd = vertex(b, d), bc = vertex(b, c)
                                     // The quad ac → ad → bd → bc, split along its shorter diagonal.
-                                    let d1 = vertices[Int(ac)] - vertices[Int(bd)], d2 = vertices[Int(ad)] - vertices[Int(bc)]
+                                    let d1 = out.vertices[Int(ac)] - out.vertices[Int(bd)], d2 = out.vertices[Int(ad)] - out.vertices[Int(bc)]
                                     if (d1 * d1).sum() <= (d2 * d2).sum() {
-                                        faces.append(SIMD3(ac, ad, bd)); faces.append(SIMD3(ac, bd, bc))
+                                        out.faces.append(SIMD3(ac, ad, bd)); out.faces.append(SIMD3(ac, bd, bc))
                                     } else {
-                                        faces.append(SIMD3(ac, ad, bc)); faces.append(SIMD3(ad, bd, bc))
+                                        out.faces.append(SIMD3(ac, ad, bc)); out.faces.append(SIMD3(ad, bd, bc))
                                     }
                                 default:
                                     break
@@ -124,6 +188,15 @@ public enum MarchingTetrahedra {
                 }
             }
         }
-        return TriangleMesh(vertices: vertices, faces: faces, normals: normals, colors: hasColor ? colors : nil)
+        return out
     }
+}
+
+/// The pieces, one slot per run, filled by parallel workers.
+final class PieceSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [MarchingTetrahedra.Piece]
+    init(_ count: Int) { slots = Array(repeating: MarchingTetrahedra.Piece(), count: count) }
+    func set(_ k: Int, _ piece: MarchingTetrahedra.Piece) { lock.lock(); slots[k] = piece; lock.unlock() }
+    var values: [MarchingTetrahedra.Piece] { lock.lock(); defer { lock.unlock() }; return slots }
 }

@@ -184,6 +184,10 @@ struct Reconstruct: ParsableCommand {
         let images = try loaded.readImages()
         let result = try Reconstructor.run(loaded, images: images, options: options) { progress($0) }
 
+        // The protocol check needs only the capture and its images: it runs beside the
+        // encoding of the outputs, which is serial, instead of after it.
+        let checking = CheckInFlight()
+        if !noCheck { checking.start(loaded, images: images) }
         var files: [(String, [UInt8])] = []
         let cloud = result.cloud
         if points || fullMesh || result.mesh == nil {
@@ -215,7 +219,7 @@ struct Reconstruct: ParsableCommand {
             files.append(("disparity-\(d.left)-\(d.right).png", try PNG.encode(Image(width: d.map.width, height: d.map.height, layout: .gray, pixels: scaled))))
             files.append(("confidence-\(d.left)-\(d.right).png", try PNG.encode(Image(width: d.map.width, height: d.map.height, layout: .gray, pixels: confidence))))
         }
-        if !noCheck, let checks = Self.standardsCheck(loaded, images: images) { files.append(("check.json", Array(try ReportCoding.data(checks)))) }
+        if let checks = checking.finish() { files.append(("check.json", Array(try ReportCoding.data(checks)))) }
         let seconds = Date().timeIntervalSince(started)
         files.append(("reconstruction.json", Array(try ReportCoding.data(ReconstructionReport(result, capture: loaded, seconds: seconds, voxel: voxel)))))
         let written = try OutputFolder.write(files, to: outURL)
@@ -252,6 +256,22 @@ extension Reconstruct {
             progress("capture standards not checked: \(error)")
             return nil
         }
+    }
+}
+
+/// `Reconstruct.standardsCheck` on another thread; `finish()` waits for its report.
+final class CheckInFlight: @unchecked Sendable {
+    private let group = DispatchGroup()
+    private var report: CheckReport?
+
+    func start(_ capture: Capture, images: [Image<UInt8>]) {
+        DispatchQueue.global().async(group: group) { self.report = Reconstruct.standardsCheck(capture, images: images) }
+    }
+
+    /// The report, or nil when the check was not started or has none.
+    func finish() -> CheckReport? {
+        group.wait()
+        return report
     }
 }
 
