@@ -1,4 +1,5 @@
 import Foundation
+import Parallelism
 
 /// The faces' directed edges grouped by their start vertex (compressed rows): the
 /// adjacency that topology checks, cleanup and hole finding walk, built in two linear
@@ -22,10 +23,11 @@ public struct HalfEdges: Sendable {
         var fill = start
         var end = [Int32](repeating: 0, count: faces.count * 3), face = end
         for (i, f) in faces.enumerated() {
-            for (u, v) in [(f.x, f.y), (f.y, f.z), (f.z, f.x)] {
+            @inline(__always) func add(_ u: Int32, _ v: Int32) {
                 let k = Int(fill[Int(u)]); fill[Int(u)] += 1
                 end[k] = v; face[k] = Int32(i)
             }
+            add(f.x, f.y); add(f.y, f.z); add(f.z, f.x)
         }
         self.start = start; self.end = end; self.face = face
     }
@@ -56,9 +58,59 @@ public struct HalfEdges: Sendable {
         }
     }
 
+    /// Whether some edge is run by more than two faces (either way), scanned in parallel.
+    public var hasEdgeOfMoreThanTwoFaces: Bool {
+        let rows = start.count - 1, runs = max(1, min(rows / 4096, 64))
+        let found = RunFlags(runs)
+        Parallel.perform(iterations: runs) { run in
+            for u in Int32(run * rows / runs)..<Int32((run + 1) * rows / runs) {
+                for k in Int(start[Int(u)])..<Int(start[Int(u) + 1]) where count(from: u, to: end[k]) + count(from: end[k], to: u) > 2 {
+                    found.set(run); return
+                }
+            }
+        }
+        return found.any
+    }
+
+    /// The boundary half-edges (run by one face, none the other way) as (v, u) for each
+    /// half-edge u → v, in the order of u and then of u's row; scanned in parallel.
+    public var reversedBoundaryHalfEdges: [(Int32, Int32)] {
+        let rows = start.count - 1, runs = max(1, min(rows / 4096, 64))
+        let found = RunLists<(Int32, Int32)>(runs)
+        Parallel.perform(iterations: runs) { run in
+            var list: [(Int32, Int32)] = []
+            for u in Int32(run * rows / runs)..<Int32((run + 1) * rows / runs) {
+                for k in Int(start[Int(u)])..<Int(start[Int(u) + 1]) {
+                    let v = end[k]
+                    if count(from: u, to: v) == 1 && count(from: v, to: u) == 0 { list.append((v, u)) }
+                }
+            }
+            found.set(run, list)
+        }
+        return found.joined
+    }
+
     @inline(__always)
     public func firstIndex(from u: Int32, to v: Int32) -> Int {
         for k in Int(start[Int(u)])..<Int(start[Int(u) + 1]) where end[k] == v { return k }
         return -1
     }
+}
+
+/// One flag per parallel run.
+final class RunFlags: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flags: [Bool]
+    init(_ count: Int) { flags = Array(repeating: false, count: count) }
+    func set(_ k: Int) { lock.lock(); flags[k] = true; lock.unlock() }
+    var any: Bool { lock.lock(); defer { lock.unlock() }; return flags.contains(true) }
+}
+
+/// One list per parallel run, joined in run order.
+final class RunLists<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lists: [[T]]
+    init(_ count: Int) { lists = Array(repeating: [], count: count) }
+    func set(_ k: Int, _ list: [T]) { lock.lock(); lists[k] = list; lock.unlock() }
+    var joined: [T] { lock.lock(); defer { lock.unlock() }; return lists.flatMap { $0 } }
 }

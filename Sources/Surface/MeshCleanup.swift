@@ -16,6 +16,11 @@ extension TriangleMesh {
         }
         let degenerate = before - faces.count
         let edges = HalfEdges(self)
+        // Marching tetrahedra's meshes have none: a parallel scan says so before the serial walk.
+        guard edges.hasEdgeOfMoreThanTwoFaces else {
+            removeUnusedVertices()
+            return (degenerate, 0)
+        }
         var drop = [Bool](repeating: false, count: faces.count)
         edges.forEachEdge { u, v, forward, backward in
             guard forward + backward > 2 else { return }
@@ -97,12 +102,7 @@ extension TriangleMesh {
         let edges = HalfEdges(self)
         // Boundary half-edges run by their face u → v; a filling face runs v → u.
         var next: [Int32: [Int32]] = [:]
-        for u in 0..<Int32(vertices.count) {
-            for k in Int(edges.start[Int(u)])..<Int(edges.start[Int(u) + 1]) {
-                let v = edges.end[k]
-                if edges.count(from: u, to: v) == 1 && edges.count(from: v, to: u) == 0 { next[v, default: []].append(u) }
-            }
-        }
+        for (v, u) in edges.reversedBoundaryHalfEdges { next[v, default: []].append(u) }
         var loops: [[Int32]] = []
         for start in next.keys.sorted() {
             while let first = next[start]?.popLast() {
