@@ -1,4 +1,5 @@
 import Foundation
+import Parallelism
 import Geometry
 import Imaging
 import Interchange
@@ -126,7 +127,7 @@ public enum Fusion {
     /// (`MultiViewRefinement`); the other pair's points so confirmed or contradicted are
     /// duplicates, removed there.
     static func confirmByThirdViews(_ pairs: inout [Pair], counts: inout [PairCounts], rig: Rig, tolerance: Double) {
-        var consumed = pairs.map { [Bool](repeating: false, count: $0.disparity.width * $0.disparity.height) }
+        var consumed = pairs.map { [Bool](parallelRepeating: false, count: $0.disparity.width * $0.disparity.height) }
         for a in pairs.indices {
             for b in pairs.indices where b != a && (pairs[b].pair.left == pairs[a].pair.right || pairs[b].pair.left == pairs[a].pair.left) {
                 let done = MultiViewRefinement.refine(&pairs[a].points, pair: pairs[a].pair, other: pairs[b].pair, otherDisparity: pairs[b].disparity,

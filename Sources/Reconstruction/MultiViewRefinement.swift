@@ -43,10 +43,10 @@ public enum MultiViewRefinement {
         let (v0, v1, v2) = (views[0], views[1], views[2])
         // Per pixel: the refined point (NaN: none), and the other pair's pixel (−1: none);
         // `agreed` false where the views disagreed.
-        var refined = [SIMD3<Float>](repeating: SIMD3(repeating: .nan), count: w * h)
-        var otherPixel = [Int32](repeating: -1, count: w * h)
-        var agreed = [Bool](repeating: false, count: w * h)
-        var squaredError = [Float](repeating: 0, count: w * h)
+        var refined = [SIMD3<Float>](parallelRepeating: SIMD3(repeating: .nan), count: w * h)
+        var otherPixel = [Int32](parallelRepeating: -1, count: w * h)
+        var agreed = [Bool](parallelRepeating: false, count: w * h)
+        var squaredError = [Float](parallelRepeating: 0, count: w * h)
         let positions = points.positions
         points.disparity.withUnsafeBufferPointer { dp in
             refined.withUnsafeMutableBufferPointer { rp in

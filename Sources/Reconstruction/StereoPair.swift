@@ -133,7 +133,7 @@ public struct OrganizedPoints: Sendable {
         let q = rect.disparityToDepth
         let r = pair.worldFromRectified.rotation.matrix, t = pair.worldFromRectified.translation
         let w = map.width
-        var out = [SIMD3<Float>](repeating: SIMD3(repeating: .nan), count: map.width * map.height)
+        var out = [SIMD3<Float>](parallelRepeating: SIMD3(repeating: .nan), count: map.width * map.height)
         map.disparity.withUnsafeBufferPointer { dp in
             out.withUnsafeMutableBufferPointer { op in
                 let d = UnsafeSendable(UnsafeMutablePointer(mutating: dp.baseAddress!)), o = UnsafeSendable(op.baseAddress!)
@@ -155,6 +155,6 @@ public struct OrganizedPoints: Sendable {
         reprojection = (q[3], q[7], q[11], q[14], q[15])
         worldFromRectified = pair.worldFromRectified
         disparity = map.disparity
-        views = [UInt8](repeating: 2, count: map.width * map.height)
+        views = [UInt8](parallelRepeating: 2, count: map.width * map.height)
     }
 }

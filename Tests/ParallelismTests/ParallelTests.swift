@@ -61,3 +61,13 @@ import Testing
         #expect(Parallel.allowedCPUs(status: nil) == nil)
     }
 }
+
+/// `Array(parallelRepeating:count:)` equals `Array(repeating:count:)` at every size: empty,
+/// one slice, and many slices whose bounds do not divide the count.
+struct ParallelFillTests {
+    @Test(arguments: [0, 1, 65_535, 65_536 * 3 + 7, 5_013_504])
+    func fillsLikeRepeating(count: Int) {
+        #expect([Int32](parallelRepeating: -7, count: count) == [Int32](repeating: -7, count: count))
+        #expect([SIMD3<Float>](parallelRepeating: SIMD3(1, 2, 3), count: count) == [SIMD3<Float>](repeating: SIMD3(1, 2, 3), count: count))
+    }
+}
