@@ -30,27 +30,24 @@ public struct CalibrationRun: Sendable {
         var skipped: [String: [(view: String, reason: String)]] = [:]
         // Every camera's images in one parallel pass: both cores stay busy to the last image.
         let files = images.cameras.flatMap { $0.files.map(\.url) }
-        let detected = ResultBox<(Int, Int, ChessboardDetector.Detection)>(count: files.count)
-        let failures = ResultBox<CalibrationInputError>(count: files.count)
-        Parallel.perform(iterations: files.count) { k in
+        let detected = try Parallel.map(iterations: files.count) { k -> Result<ImageDetection, CalibrationInputError> in
             do {
                 let image = try ImageFile.read(files[k]).eightBit
-                detected.set(k, (image.width, image.height, detector.detect(image)))
+                return .success(ImageDetection(width: image.width, height: image.height, detection: detector.detect(image)))
             } catch let e as ImageError {
-                failures.set(k, CalibrationInputError(file: e.file, problem: e.problem))
+                return .failure(CalibrationInputError(file: e.file, problem: e.problem))
             } catch {
-                failures.set(k, CalibrationInputError(file: files[k].path, problem: "\(error)"))
+                return .failure(CalibrationInputError(file: files[k].path, problem: "\(error)"))
             }
-        }
-        if let failure = failures.values.compactMap({ $0 }).first { throw failure }
+        }.map { try $0.get() }
         var first = 0
         for camera in images.cameras {
-            let outcomes = Array(detected.values[first..<(first + camera.files.count)])
+            let outcomes = detected[first..<(first + camera.files.count)].map { ($0.width, $0.height, $0.detection) }
             first += camera.files.count
             var size: (Int, Int)?
             var views: [BoardView] = []
             for (k, file) in camera.files.enumerated() {
-                guard let (w, h, detection) = outcomes[k] else { continue }
+                let (w, h, detection) = outcomes[k]
                 if let size, size != (w, h) {
                     throw CalibrationInputError(file: file.url.path, problem: "is \(w)×\(h) but \(camera.id)'s other images are \(size.0)×\(size.1); one camera, one image size")
                 }
@@ -118,10 +115,8 @@ public struct CalibrationRun: Sendable {
     }
 }
 
-/// Results written by parallel workers, one slot each.
-final class ResultBox<T>: @unchecked Sendable {
-    private(set) var values: [T?]
-    private let lock = NSLock()
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ v: T) { lock.lock(); values[i] = v; lock.unlock() }
+/// One image's size and what detection found in it.
+struct ImageDetection: Sendable {
+    var width: Int, height: Int
+    var detection: ChessboardDetector.Detection
 }

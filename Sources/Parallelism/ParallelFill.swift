@@ -1,3 +1,5 @@
+import Foundation
+
 extension Array where Element: Sendable {
     /// `count` copies of `value`, written in slices by `Parallel`'s workers. For buffers of
     /// millions of elements made just before a parallel loop fills them: on one core the
@@ -20,4 +22,24 @@ extension Array where Element: Sendable {
 private struct SlicePointer<T>: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<T>?
     init(_ pointer: UnsafeMutablePointer<T>?) { self.pointer = pointer }
+}
+
+extension Parallel {
+    /// `body(i)` for each index in `0..<iterations`, computed as `perform` does and returned in
+    /// index order: the one place parallel workers hand back results, instead of a slot class
+    /// per caller.
+    public static func map<T: Sendable>(iterations: Int, _ body: @Sendable (Int) -> T) -> [T] {
+        let slots = ResultSlots<T>(iterations)
+        perform(iterations: iterations) { i in slots.set(i, body(i)) }
+        return slots.values.map { $0! }
+    }
+}
+
+/// One slot per index, each written once by its worker.
+private final class ResultSlots<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [T?]
+    init(_ count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ k: Int, _ value: T) { lock.lock(); slots[k] = value; lock.unlock() }
+    var values: [T?] { lock.lock(); defer { lock.unlock() }; return slots }
 }

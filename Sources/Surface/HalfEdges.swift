@@ -61,23 +61,21 @@ public struct HalfEdges: Sendable {
     /// Whether some edge is run by more than two faces (either way), scanned in parallel.
     public var hasEdgeOfMoreThanTwoFaces: Bool {
         let rows = start.count - 1, runs = max(1, min(rows / 4096, 64))
-        let found = RunFlags(runs)
-        Parallel.perform(iterations: runs) { run in
+        return Parallel.map(iterations: runs) { run in
             for u in Int32(run * rows / runs)..<Int32((run + 1) * rows / runs) {
                 for k in Int(start[Int(u)])..<Int(start[Int(u) + 1]) where count(from: u, to: end[k]) + count(from: end[k], to: u) > 2 {
-                    found.set(run); return
+                    return true
                 }
             }
-        }
-        return found.any
+            return false
+        }.contains(true)
     }
 
     /// The boundary half-edges (run by one face, none the other way) as (v, u) for each
     /// half-edge u → v, in the order of u and then of u's row; scanned in parallel.
     public var reversedBoundaryHalfEdges: [(Int32, Int32)] {
         let rows = start.count - 1, runs = max(1, min(rows / 4096, 64))
-        let found = RunLists<(Int32, Int32)>(runs)
-        Parallel.perform(iterations: runs) { run in
+        return Parallel.map(iterations: runs) { run in
             var list: [(Int32, Int32)] = []
             for u in Int32(run * rows / runs)..<Int32((run + 1) * rows / runs) {
                 for k in Int(start[Int(u)])..<Int(start[Int(u) + 1]) {
@@ -85,9 +83,8 @@ public struct HalfEdges: Sendable {
                     if count(from: u, to: v) == 1 && count(from: v, to: u) == 0 { list.append((v, u)) }
                 }
             }
-            found.set(run, list)
-        }
-        return found.joined
+            return list
+        }.flatMap { $0 }
     }
 
     @inline(__always)
@@ -97,20 +94,3 @@ public struct HalfEdges: Sendable {
     }
 }
 
-/// One flag per parallel run.
-final class RunFlags: @unchecked Sendable {
-    private let lock = NSLock()
-    private var flags: [Bool]
-    init(_ count: Int) { flags = Array(repeating: false, count: count) }
-    func set(_ k: Int) { lock.lock(); flags[k] = true; lock.unlock() }
-    var any: Bool { lock.lock(); defer { lock.unlock() }; return flags.contains(true) }
-}
-
-/// One list per parallel run, joined in run order.
-final class RunLists<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lists: [[T]]
-    init(_ count: Int) { lists = Array(repeating: [], count: count) }
-    func set(_ k: Int, _ list: [T]) { lock.lock(); lists[k] = list; lock.unlock() }
-    var joined: [T] { lock.lock(); defer { lock.unlock() }; return lists.flatMap { $0 } }
-}

@@ -32,16 +32,15 @@ public enum MarchingTetrahedra {
     public static func mesh(_ grid: SignedDistanceGrid) -> TriangleMesh {
         let blocks = grid.blockCount
         let runs = min(blocks, 32)
-        let pieces = PieceSlots(runs)
-        Parallel.perform(iterations: runs) { run in
-            pieces.set(run, piece(grid, blocks: (run * blocks / runs)..<((run + 1) * blocks / runs)))
+        let pieces = Parallel.map(iterations: runs) { run in
+            piece(grid, blocks: (run * blocks / runs)..<((run + 1) * blocks / runs))
         }
-        return join(pieces.values, hasColor: !grid.color.isEmpty)
+        return join(pieces, hasColor: !grid.color.isEmpty)
     }
 
     /// Vertices and faces of a run of blocks; faces number the piece's own vertices, and
     /// `keys` name each vertex's cell edge.
-    struct Piece {
+    struct Piece: Sendable {
         var keys: [UInt64] = []
         /// Whether a cell of another block may also hold the vertex's edge.
         var shared: [Bool] = []
@@ -192,11 +191,3 @@ public enum MarchingTetrahedra {
     }
 }
 
-/// The pieces, one slot per run, filled by parallel workers.
-final class PieceSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [MarchingTetrahedra.Piece]
-    init(_ count: Int) { slots = Array(repeating: MarchingTetrahedra.Piece(), count: count) }
-    func set(_ k: Int, _ piece: MarchingTetrahedra.Piece) { lock.lock(); slots[k] = piece; lock.unlock() }
-    var values: [MarchingTetrahedra.Piece] { lock.lock(); defer { lock.unlock() }; return slots }
-}

@@ -71,3 +71,11 @@ struct ParallelFillTests {
         #expect([SIMD3<Float>](parallelRepeating: SIMD3(1, 2, 3), count: count) == [SIMD3<Float>](repeating: SIMD3(1, 2, 3), count: count))
     }
 }
+
+/// `Parallel.map` returns every index's result in index order.
+struct ParallelMapTests {
+    @Test(arguments: [0, 1, 7, 1000])
+    func resultsComeBackInIndexOrder(iterations: Int) {
+        #expect(Parallel.map(iterations: iterations) { $0 * $0 } == (0..<iterations).map { $0 * $0 })
+    }
+}
