@@ -22,12 +22,21 @@ public struct HalfEdges: Sendable {
         for v in 0..<n { start[v + 1] += start[v] }
         var fill = start
         var end = [Int32](repeating: 0, count: faces.count * 3), face = end
-        for (i, f) in faces.enumerated() {
-            @inline(__always) func add(_ u: Int32, _ v: Int32) {
-                let k = Int(fill[Int(u)]); fill[Int(u)] += 1
-                end[k] = v; face[k] = Int32(i)
+        // Through buffer pointers: a nested function capturing the arrays would box them and
+        // check exclusive access on every write (a tenth of decimation's time).
+        fill.withUnsafeMutableBufferPointer { fill in
+            end.withUnsafeMutableBufferPointer { end in
+                face.withUnsafeMutableBufferPointer { face in
+                    for (i, f) in faces.enumerated() {
+                        let a = Int(fill[Int(f.x)]); fill[Int(f.x)] += 1
+                        let b = Int(fill[Int(f.y)]); fill[Int(f.y)] += 1
+                        let c = Int(fill[Int(f.z)]); fill[Int(f.z)] += 1
+                        end[a] = f.y; face[a] = Int32(i)
+                        end[b] = f.z; face[b] = Int32(i)
+                        end[c] = f.x; face[c] = Int32(i)
+                    }
+                }
             }
-            add(f.x, f.y); add(f.y, f.z); add(f.z, f.x)
         }
         self.start = start; self.end = end; self.face = face
     }

@@ -98,13 +98,19 @@ extension TriangleMesh {
     /// One block decimated on its own (local indices), `locked` vertices held still: its
     /// remaining faces (global indices) and the vertices that moved, with their quadrics.
     func decimateBlock(_ block: [Int32], quadric: [Quadric], onBorder: [Bool], locked: [Bool], targetFaces: Int, bound: Double) -> DecimatedBlock {
-        var local: [Int32: Int32] = [:], global: [Int32] = []
-        local.reserveCapacity(block.count)
-        func index(_ v: Int32) -> Int32 {
-            if let i = local[v] { return i }
-            let i = Int32(global.count); local[v] = i; global.append(v); return i
+        // Local numbers in order of first use (a loop, not a closure over the map: captured
+        // variables would be boxed and checked for exclusive access on every use).
+        var local = FlatMap<UInt64>(capacity: block.count), global: [Int32] = []
+        var localFaces = [SIMD3<Int32>](repeating: .zero, count: block.count)
+        for (j, f) in block.enumerated() {
+            let t = faces[Int(f)]
+            var l = SIMD3<Int32>.zero
+            for c in 0..<3 {
+                if let i = local[UInt64(UInt32(bitPattern: t[c]))] { l[c] = i; continue }
+                l[c] = Int32(global.count); local.insert(UInt64(UInt32(bitPattern: t[c])), l[c]); global.append(t[c])
+            }
+            localFaces[j] = l
         }
-        let localFaces = block.map { f in let t = faces[Int(f)]; return SIMD3(index(t.x), index(t.y), index(t.z)) }
         var state = CollapseState(vertices: global.map { vertices[Int($0)] }, faces: localFaces,
                                   quadric: global.map { quadric[Int($0)] }, onBorder: global.map { onBorder[Int($0)] },
                                   locked: global.map { locked[Int($0)] })
