@@ -105,6 +105,14 @@ struct CollapseState {
         alive[Int(c.u)] && alive[Int(c.v)] && version[Int(c.u)] == c.versionU && version[Int(c.v)] == c.versionV
     }
 
+    /// The array in `list`, leaving an empty one (no copy, no allocation).
+    @inline(__always)
+    private static func take(_ list: inout [Int32]) -> [Int32] {
+        var taken: [Int32] = []
+        swap(&taken, &list)
+        return taken
+    }
+
     /// The distinct neighbours of u over its live faces, into `list`.
     private func neighbours(_ u: Int32, into list: inout [Int32]) {
         list.removeAll(keepingCapacity: true)
@@ -125,9 +133,13 @@ struct CollapseState {
         var shared = 0
         for f in incident[Int(u)] where faceAlive[Int(f)] && faces[Int(f)].contains(v) { shared += 1 }
         guard shared > 0 else { return nil }
-        neighbours(u, into: &scratchU); neighbours(v, into: &scratchV)
+        // The scratch lists are moved out while filled: passing a stored property inout to a
+        // method of self would copy the whole state (a dozen arrays retained) per call.
+        var listU = Self.take(&scratchU), listV = Self.take(&scratchV)
+        neighbours(u, into: &listU); neighbours(v, into: &listV)
         var common = 0
-        for w in scratchU where scratchV.contains(w) { common += 1 }
+        for w in listU where listV.contains(w) { common += 1 }
+        scratchU = listU; scratchV = listV
         guard common == shared else { return nil }
         // A border edge may collapse; an inner edge between two border vertices may not.
         if onBorder[Int(u)] && onBorder[Int(v)] && shared != 1 { return nil }
@@ -168,8 +180,10 @@ struct CollapseState {
 
     /// New candidates for the edges around u after a collapse.
     mutating func pushCandidates(around u: Int32, into queue: inout CostBuckets<Collapse>) {
-        neighbours(u, into: &scratchU)
-        for w in scratchU {
+        var list = Self.take(&scratchU)
+        defer { scratchU = list }
+        neighbours(u, into: &list)
+        for w in list {
             queue.push(cost(u, w).cost, Collapse(u: u, v: w, versionU: version[Int(u)], versionV: version[Int(w)]))
         }
     }
