@@ -95,6 +95,10 @@ public struct ReconstructionReport: Codable, Sendable {
         @Null public var smoothing: Smoothing?
         @Null public var decimation: Decimation?
         @Null public var texture: Texture?
+        /// Meshing's own stages (signed distance, marching tetrahedra, cleanup,
+        /// simplification, topology check); texturing is timed apart. Nil when read from a
+        /// report written before it was recorded.
+        @Null public var seconds: Timings?
     }
 
     public var format = "trinocular.reconstruction/1"
@@ -160,6 +164,7 @@ extension ReconstructionReport {
                     holesLeft: m.holes.left.sorted { $0.perimeter > $1.perimeter }.prefix(50).map { HoleLeft(edges: $0.edges, perimeterMm: round($0.perimeter, 100)) },
                     smoothing: m.smoothing.map { Smoothing(maximumDisplacementMm: round($0.maximumDisplacement, 10000), rmsDisplacementMm: round($0.rmsDisplacement, 10000), volumeRestored: $0.volume != nil) },
                     decimation: m.decimation.map { Decimation(facesBefore: $0.facesBefore, facesAfter: $0.facesAfter, maximumErrorMm: round($0.maximumError, 10000), stoppedByErrorBound: $0.stoppedByError) },
-                    texture: r.atlas.map { Texture(cameras: $0.materials, files: $0.textureFiles) })
+                    texture: r.atlas.map { Texture(cameras: $0.materials, files: $0.textureFiles) },
+                    seconds: Timings(m.seconds))
     }
 }
