@@ -273,24 +273,43 @@ public enum CoarseToFineMatcher {
     }
 
     /// The map extended by `steps` pixels into its holes and beyond its edges: each step
-    /// gives a pixel without a value the mean of its 4-neighbours that have one.
-    static func grown(_ d: [Float], width w: Int, height h: Int, steps: Int) -> [Float] {
+    /// gives a pixel without a value the mean of its 4-neighbours that have one (left, right,
+    /// above, below summed in that order). Only the holes' rims are visited (a list of the
+    /// pixels that can fill next), not the whole image per step.
+    public static func grown(_ d: [Float], width w: Int, height h: Int, steps: Int) -> [Float] {
         var current = d
-        for _ in 0..<steps {
-            var next = current
-            var changed = false
-            for y in 0..<h {
-                for x in 0..<w where current[y * w + x].isNaN {
-                    var sum: Float = 0, n: Float = 0
-                    if x > 0, case let v = current[y * w + x - 1], !v.isNaN { sum += v; n += 1 }
-                    if x < w - 1, case let v = current[y * w + x + 1], !v.isNaN { sum += v; n += 1 }
-                    if y > 0, case let v = current[(y - 1) * w + x], !v.isNaN { sum += v; n += 1 }
-                    if y < h - 1, case let v = current[(y + 1) * w + x], !v.isNaN { sum += v; n += 1 }
-                    if n > 0 { next[y * w + x] = sum / n; changed = true }
+        var frontier: [Int] = [], queued = [Bool](repeating: false, count: w * h), values: [Float] = []
+        for y in 0..<h {
+            for x in 0..<w where current[y * w + x].isNaN {
+                let i = y * w + x
+                if (x > 0 && !current[i - 1].isNaN) || (x < w - 1 && !current[i + 1].isNaN)
+                    || (y > 0 && !current[i - w].isNaN) || (y < h - 1 && !current[i + w].isNaN) {
+                    frontier.append(i); queued[i] = true
                 }
             }
-            current = next
-            if !changed { break }
+        }
+        for _ in 0..<steps where !frontier.isEmpty {
+            values.removeAll(keepingCapacity: true)
+            for i in frontier {
+                let x = i % w, y = i / w
+                var sum: Float = 0, n: Float = 0
+                if x > 0, case let v = current[i - 1], !v.isNaN { sum += v; n += 1 }
+                if x < w - 1, case let v = current[i + 1], !v.isNaN { sum += v; n += 1 }
+                if y > 0, case let v = current[i - w], !v.isNaN { sum += v; n += 1 }
+                if y < h - 1, case let v = current[i + w], !v.isNaN { sum += v; n += 1 }
+                values.append(sum / n)   // n ≥ 1: a rim pixel has a neighbour with a value
+            }
+            for (j, i) in frontier.enumerated() { current[i] = values[j] }
+            // The next rim: holes next to the pixels just filled.
+            var next: [Int] = []
+            for i in frontier {
+                let x = i % w, y = i / w
+                if x > 0, !queued[i - 1], current[i - 1].isNaN { queued[i - 1] = true; next.append(i - 1) }
+                if x < w - 1, !queued[i + 1], current[i + 1].isNaN { queued[i + 1] = true; next.append(i + 1) }
+                if y > 0, !queued[i - w], current[i - w].isNaN { queued[i - w] = true; next.append(i - w) }
+                if y < h - 1, !queued[i + w], current[i + w].isNaN { queued[i + w] = true; next.append(i + w) }
+            }
+            frontier = next
         }
         return current
     }
@@ -308,12 +327,11 @@ public enum CoarseToFineMatcher {
                 let x0 = min(Int(u), cw - 1), x1 = min(x0 + 1, cw - 1), fx = u - Float(x0)
                 let a = d[y0 * cw + x0], b = d[y0 * cw + x1], c = d[y1 * cw + x0], e = d[y1 * cw + x1]
                 let nearest = d[(fy < 0.5 ? y0 : y1) * cw + (fx < 0.5 ? x0 : x1)]
-                let values = [a, b, c, e]
-                if !a.isNaN, !b.isNaN, !c.isNaN, !e.isNaN, values.max()! - values.min()! <= 1 {
+                if !a.isNaN, !b.isNaN, !c.isNaN, !e.isNaN, max(max(a, b), max(c, e)) - min(min(a, b), min(c, e)) <= 1 {
                     out[y * w + x] = 2 * ((a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + e * fx) * fy)
                 } else if !nearest.isNaN {
                     out[y * w + x] = 2 * nearest
-                } else if let any = values.first(where: { !$0.isNaN }) {
+                } else if case let any = !a.isNaN ? a : !b.isNaN ? b : !c.isNaN ? c : e, !any.isNaN {
                     out[y * w + x] = 2 * any
                 }
             }

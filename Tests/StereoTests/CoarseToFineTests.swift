@@ -74,4 +74,44 @@ import Testing
         let width = Double(range.count)
         #expect(lo - Double(range.lowerBound) < 0.15 * width && Double(range.upperBound) - hi < 0.15 * width, "\(lo)…\(hi) in \(range)")
     }
+
+    /// Growing a prior into its holes visits only the holes' rims; it must give, bit for bit,
+    /// what the whole-image sweep per step gives (holes of every size, at the borders too,
+    /// a map with no value at all, one with no hole).
+    @Test func growingIntoHolesMatchesTheWholeImageSweep() {
+        func sweep(_ d: [Float], _ w: Int, _ h: Int, _ steps: Int) -> [Float] {
+            var current = d
+            for _ in 0..<steps {
+                var next = current
+                for y in 0..<h {
+                    for x in 0..<w where current[y * w + x].isNaN {
+                        var sum: Float = 0, n: Float = 0
+                        if x > 0, case let v = current[y * w + x - 1], !v.isNaN { sum += v; n += 1 }
+                        if x < w - 1, case let v = current[y * w + x + 1], !v.isNaN { sum += v; n += 1 }
+                        if y > 0, case let v = current[(y - 1) * w + x], !v.isNaN { sum += v; n += 1 }
+                        if y < h - 1, case let v = current[(y + 1) * w + x], !v.isNaN { sum += v; n += 1 }
+                        if n > 0 { next[y * w + x] = sum / n }
+                    }
+                }
+                current = next
+            }
+            return current
+        }
+        var generator = SeededGenerator(seed: 22)
+        let w = 97, h = 61
+        for holeFraction in [0.0, 0.05, 0.3, 0.7, 0.97, 1.0] {
+            // Blobs of holes: random rectangles cut from a smooth map with noise.
+            var d = (0..<(w * h)).map { i in Float(40 + (i % w) / 7) + Float(Double(generator.next() % 1000) / 1000) }
+            var cut = 0
+            while Double(cut) < holeFraction * Double(w * h) {
+                let x0 = Int(generator.next() % UInt64(w)), y0 = Int(generator.next() % UInt64(h))
+                let bw = 1 + Int(generator.next() % 15), bh = 1 + Int(generator.next() % 9)
+                for y in y0..<min(h, y0 + bh) { for x in x0..<min(w, x0 + bw) where !d[y * w + x].isNaN { d[y * w + x] = .nan; cut += 1 } }
+            }
+            for steps in [0, 1, 6, 200] {
+                let a = CoarseToFineMatcher.grown(d, width: w, height: h, steps: steps), b = sweep(d, w, h, steps)
+                #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "holes \(holeFraction), \(steps) steps")
+            }
+        }
+    }
 }
