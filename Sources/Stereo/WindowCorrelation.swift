@@ -115,7 +115,8 @@ extension CoarseToFineMatcher {
                         Parallel.perform(iterations: h) { y in
                             guard y >= k, y < h - k else { return }
                             let scores = UnsafeMutablePointer<Float>.allocate(capacity: 2 * radius + 1)
-                            let offsets = UnsafeMutablePointer<Int>.allocate(capacity: (2 * k + 1) * (2 * k + 1))
+                            // Room for a whole SIMD16 store at the last row's start.
+                            let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: (2 * k + 1) * (2 * k + 1) + 16)
                             defer { scores.deallocate(); offsets.deallocate() }
                             var low = 0, high = 0
                             for x in k..<(w - k) {
@@ -134,20 +135,7 @@ extension CoarseToFineMatcher {
                                 let sx = x >= 2 && x < w - 2 ? slope(prior[i - 2], prior[i + 2]) : 0
                                 let sy = y >= 2 && y < h - 2 ? slope(prior[i - 2 * w], prior[i + 2 * w]) : 0
                                 let steep = abs(sx) > 0.1 || abs(sy) > 0.1
-                                if steep {
-                                    // Offsets of the stretched window's samples (rounded to the
-                                    // nearest pixel without libm), the same for every candidate.
-                                    var q = 0
-                                    low = 0; high = 0
-                                    for dy in -k...k {
-                                        for dx in -k...k {
-                                            let v = Float(direction) * (sx * Float(dx) + sy * Float(dy))
-                                            let offset = dx + Int(v >= 0 ? v + 0.5 : v - 0.5)
-                                            offsets[q] = offset; q += 1
-                                            low = min(low, offset); high = max(high, offset)
-                                        }
-                                    }
-                                }
+                                if steep { (low, high) = stretchedOffsets(offsets, sx: sx, sy: sy, direction: direction, halfSize: k) }
                                 var bestJ = -1, best: Float = -2
                                 // Steep windows, all candidates at once: for each window sample
                                 // the candidates' pixels are 2r + 1 neighbours on one row, one
@@ -159,7 +147,7 @@ extension CoarseToFineMatcher {
                                     for dy in -k...k {
                                         let a = l.pointer + (y + dy) * w + x, row = UnsafeRawPointer(o.pointer + (y + dy) * w + first)
                                         for dx in -k...k {
-                                            let b = row.loadUnaligned(fromByteOffset: 4 * offsets[q], as: SIMD8<Float>.self); q += 1
+                                            let b = row.loadUnaligned(fromByteOffset: 4 * Int(offsets[q]), as: SIMD8<Float>.self); q += 1
                                             dot += a[dx] * b; sb += b; sbb += b * b
                                         }
                                     }
@@ -196,7 +184,7 @@ extension CoarseToFineMatcher {
                                         for dy in -k...k {
                                             let a = l.pointer + (y + dy) * w + x, row = o.pointer + (y + dy) * w + xo
                                             for dx in -k...k {
-                                                let b = row[offsets[q]]; q += 1
+                                                let b = row[Int(offsets[q])]; q += 1
                                                 dot += a[dx] * b; sb += b; sbb += b * b
                                             }
                                         }
@@ -258,6 +246,61 @@ extension CoarseToFineMatcher {
             }
         }
         return (disparity, score)
+    }
+
+    /// The offsets (px along the row) of a window's samples stretched by the disparity's
+    /// slope: sample (dx, dy) at dx + round(direction · (sx · dx + sy · dy)), rounded half away
+    /// from zero, row by row into `offsets`; with their least and greatest (and 0). A row at a
+    /// time in SIMD16 lanes for windows up to 15 × 15 (the scalar conversion, checked per
+    /// sample, was a third of the search's time), one by one for larger ones.
+    @inline(__always)
+    static func stretchedOffsets(_ offsets: UnsafeMutablePointer<Int32>, sx: Float, sy: Float, direction: Int, halfSize k: Int) -> (Int, Int) {
+        let side = 2 * k + 1, dir = Float(direction)
+        guard side <= 16 else {
+            var q = 0, low = 0, high = 0
+            for dy in -k...k {
+                for dx in -k...k {
+                    let v = dir * (sx * Float(dx) + sy * Float(dy))
+                    let offset = dx + Int(v >= 0 ? v + 0.5 : v - 0.5)
+                    offsets[q] = Int32(offset); q += 1
+                    low = min(low, offset); high = max(high, offset)
+                }
+            }
+            return (low, high)
+        }
+        let lanes = StretchLanes.forHalfSize(k)
+        var low = SIMD16<Int32>.zero, high = SIMD16<Int32>.zero
+        for dy in -k...k {
+            let v = dir * (sx * lanes.dxFloat + sy * Float(dy))
+            // Half away from zero, then truncated; |v| < 16 here, so adding 1.5 · 2²³ puts the
+            // integer in the low mantissa bits exactly.
+            let t = (v + SIMD16<Float>(repeating: -0.5).replacing(with: 0.5, where: v .>= 0)).rounded(.towardZero)
+            let rounded = unsafeBitCast(t + 12_582_912, to: SIMD16<Int32>.self) &- 0x4B40_0000
+            let offset = (lanes.dx &+ rounded) & lanes.inside
+            UnsafeMutableRawPointer(offsets + (dy + k) * side).storeBytes(of: offset, as: SIMD16<Int32>.self)
+            low = pointwiseMin(low, offset); high = pointwiseMax(high, offset)
+        }
+        return (Int(low.min()), Int(high.max()))
+    }
+
+    /// The lanes of `stretchedOffsets` for windows of half size 0…7: dx = lane − k (as Int32
+    /// and Float) and an all-ones mask on the window's 2k + 1 lanes. Made once, not per pixel.
+    struct StretchLanes {
+        var dx: SIMD16<Int32>
+        var dxFloat: SIMD16<Float>
+        var inside: SIMD16<Int32>
+
+        static let table: [StretchLanes] = (0...7).map { k in
+            var lanes = StretchLanes(dx: .zero, dxFloat: .zero, inside: .zero)
+            for lane in 0..<16 {
+                lanes.dx[lane] = Int32(lane - k); lanes.dxFloat[lane] = Float(lane - k)
+                lanes.inside[lane] = lane <= 2 * k ? -1 : 0
+            }
+            return lanes
+        }
+
+        @inline(__always)
+        static func forHalfSize(_ k: Int) -> StretchLanes { table[k] }
     }
 
     /// Σ a·b of the reference's (2k + 1)² window at `a` with the other image's windows at
