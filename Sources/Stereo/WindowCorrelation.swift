@@ -67,17 +67,21 @@ struct WindowSums {
     private var og = SIMD8<Float>.zero, lo = SIMD8<Float>.zero, lg = SIMD8<Float>.zero
     private static let lanes = SIMD8<Float>(0, 1, 2, 3, 4, 5, 6, 7)
 
-    /// Adds `count` samples at x = start + step · t (t = 0 ..< count; all within 1 … w − 2,
-    /// checked by the caller) of `row`, against `reference[t]`.
+    /// Adds `count` samples at x = start + step · t (t = 0 ..< count; all within 1 … w − 2
+    /// and below 2²², checked by the caller) of `row`, against `reference[t]`.
     @inline(__always)
     mutating func addRow(_ row: UnsafePointer<Float>, start: Float, step: Float, reference: UnsafePointer<Float>, count: Int) {
         var t = 0
         while t + 8 <= count {
             let xo = start + step * (Self.lanes + Float(t))
-            var o0 = SIMD8<Float>(), o1 = SIMD8<Float>(), f = SIMD8<Float>()
+            // Floors in the lanes (x ≥ 1 and below 2²² px: adding 1.5 · 2²³ leaves the integer
+            // in the low mantissa bits), not a checked conversion per lane.
+            let floor = xo.rounded(.down), f = xo - floor
+            let x0 = unsafeBitCast(floor + 12_582_912, to: SIMD8<Int32>.self) &- 0x4B40_0000
+            var o0 = SIMD8<Float>(), o1 = SIMD8<Float>()
             for lane in 0..<8 {
-                let x = xo[lane], x0 = Int(x)   // truncation is the floor here (x ≥ 1)
-                o0[lane] = row[x0]; o1[lane] = row[x0 + 1]; f[lane] = x - Float(x0)
+                let x = Int(x0[lane])
+                o0[lane] = row[x]; o1[lane] = row[x + 1]
             }
             let gv = o1 - o0, v = o0 + f * gv
             let l = UnsafeRawPointer(reference + t).loadUnaligned(as: SIMD8<Float>.self)
@@ -382,9 +386,10 @@ extension CoarseToFineMatcher {
                                             let start = Float(x - k) + dir * (d - sx * Float(k) + sy * Float(dy))
                                             let stepX = 1 + dir * sx
                                             // The row's samples move monotonically: checking its
-                                            // ends keeps the whole row inside the image.
+                                            // ends keeps the whole row inside the image (and under
+                                            // the 2²² px `addRow` converts in lanes).
                                             let end = start + stepX * Float(side - 1)
-                                            guard min(start, end) >= 1, max(start, end) < Float(w - 2) else { bad = true; break }
+                                            guard min(start, end) >= 1, max(start, end) < Float(min(w, 1 << 22) - 2) else { bad = true; break }
                                             sums.addRow(o.pointer + (y + dy) * w, start: start, step: stepX, reference: lz + (dy + k) * side, count: side)
                                         }
                                         if bad { break }
