@@ -18,7 +18,11 @@ public struct HalfEdges: Sendable {
     /// The half-edges of `faces` over vertices `0 ..< vertexCount`.
     public init(vertexCount n: Int, faces: [SIMD3<Int32>]) {
         var start = [Int32](repeating: 0, count: n + 1)
-        for f in faces { start[Int(f.x) + 1] += 1; start[Int(f.y) + 1] += 1; start[Int(f.z) + 1] += 1 }
+        for f in faces {
+            // Checked here, once, for the unchecked fill below (readers refuse such files).
+            precondition(f.min() >= 0 && Int(f.max()) < n, "face \(f) indexes outside 0..<\(n)")
+            start[Int(f.x) + 1] += 1; start[Int(f.y) + 1] += 1; start[Int(f.z) + 1] += 1
+        }
         for v in 0..<n { start[v + 1] += start[v] }
         var fill = start
         var end = [Int32](repeating: 0, count: faces.count * 3), face = end
