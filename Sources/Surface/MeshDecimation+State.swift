@@ -2,15 +2,21 @@ import Foundation
 
 /// The working state of `TriangleMesh.decimate`: positions, quadrics and each vertex's
 /// incident faces, updated collapse by collapse. The tests work on flat arrays and two
-/// reusable scratch lists; a collapse allocates only the survivor's merged face list
-/// (millions of collapses for a 5 MP capture's mesh).
+/// reusable scratch lists; a collapse appends the survivor's merged face list to one pool
+/// instead of allocating (millions of collapses for a 5 MP capture's mesh).
 struct CollapseState {
     var vertices: [SIMD3<Double>]
     var faces: [SIMD3<Int32>]
     var faceAlive: [Bool]
     var liveFaces: Int
     private var quadric: [Quadric]
-    private var incident: [[Int32]]
+    /// Each vertex's incident faces: `incidentPool[incidentFirst[v] ..< + incidentCount[v]]`,
+    /// dead faces included until the vertex next merges. A merge appends the survivor's list
+    /// at the pool's end (the pool grows by a few entries per collapse; an array per vertex
+    /// and per collapse made malloc and free a tenth of decimation's instructions).
+    private var incidentPool: [Int32]
+    private var incidentFirst: [Int]
+    private var incidentCount: [Int32]
     private var onBorder: [Bool]
     private var alive: [Bool]
     private var version: [UInt32]
@@ -27,10 +33,11 @@ struct CollapseState {
         liveFaces = faces.count
         alive = locked.map { $0.map { !$0 } } ?? [Bool](repeating: true, count: n)
         version = [UInt32](repeating: 0, count: n)
-        edges = HalfEdges(vertexCount: n, faces: faces)
-        var incident = [[Int32]](repeating: [], count: n)
-        for v in 0..<n { incident[v] = Array(edges.face[Int(edges.start[v])..<Int(edges.start[v + 1])]) }
-        self.incident = incident
+        let halfEdges = HalfEdges(vertexCount: n, faces: faces)
+        edges = halfEdges
+        incidentPool = halfEdges.face
+        incidentFirst = (0..<n).map { Int(halfEdges.start[$0]) }
+        incidentCount = (0..<n).map { halfEdges.start[$0 + 1] - halfEdges.start[$0] }
     }
 
     /// Each vertex's quadric: the planes of its faces, and for border vertices a plane
@@ -113,11 +120,18 @@ struct CollapseState {
         return taken
     }
 
+    /// Where vertex v's incident faces lie in `incidentPool`.
+    @inline(__always)
+    private func incident(_ v: Int32) -> Range<Int> {
+        let first = incidentFirst[Int(v)]
+        return first..<(first + Int(incidentCount[Int(v)]))
+    }
+
     /// The distinct neighbours of u over its live faces, into `list`.
     private func neighbours(_ u: Int32, into list: inout [Int32]) {
         list.removeAll(keepingCapacity: true)
-        for f in incident[Int(u)] where faceAlive[Int(f)] {
-            let t = faces[Int(f)]
+        for k in incident(u) where faceAlive[Int(incidentPool[k])] {
+            let t = faces[Int(incidentPool[k])]
             if t.x != u, !list.contains(t.x) { list.append(t.x) }
             if t.y != u, !list.contains(t.y) { list.append(t.y) }
             if t.z != u, !list.contains(t.z) { list.append(t.z) }
@@ -131,7 +145,7 @@ struct CollapseState {
         let (u, v) = (c.u, c.v)
         // Link condition: the common neighbours are exactly the shared faces' opposite corners.
         var shared = 0
-        for f in incident[Int(u)] where faceAlive[Int(f)] && faces[Int(f)].contains(v) { shared += 1 }
+        for k in incident(u) where faceAlive[Int(incidentPool[k])] && faces[Int(incidentPool[k])].contains(v) { shared += 1 }
         guard shared > 0 else { return nil }
         // The scratch lists are moved out while filled: passing a stored property inout to a
         // method of self would copy the whole state (a dozen arrays retained) per call.
@@ -149,16 +163,21 @@ struct CollapseState {
         quadric[Int(u)].add(quadric[Int(v)])
         onBorder[Int(u)] = onBorder[Int(u)] || onBorder[Int(v)]
         alive[Int(v)] = false
-        for f in incident[Int(u)] where faceAlive[Int(f)] && faces[Int(f)].contains(v) { faceAlive[Int(f)] = false; liveFaces -= 1 }
-        var merged = incident[Int(u)].filter { faceAlive[Int($0)] }
-        for f in incident[Int(v)] where faceAlive[Int(f)] {
+        for k in incident(u) where faceAlive[Int(incidentPool[k])] && faces[Int(incidentPool[k])].contains(v) {
+            faceAlive[Int(incidentPool[k])] = false; liveFaces -= 1
+        }
+        // The survivor's list: its live faces, then v's (renamed to u), at the pool's end.
+        let first = incidentPool.count
+        for k in incident(u) where faceAlive[Int(incidentPool[k])] { incidentPool.append(incidentPool[k]) }
+        for k in incident(v) where faceAlive[Int(incidentPool[k])] {
+            let f = incidentPool[k]
             var t = faces[Int(f)]
             if t.x == v { t.x = u } else if t.y == v { t.y = u } else { t.z = u }
             faces[Int(f)] = t
-            merged.append(f)
+            incidentPool.append(f)
         }
-        incident[Int(u)] = merged
-        incident[Int(v)] = []
+        incidentFirst[Int(u)] = first; incidentCount[Int(u)] = Int32(incidentPool.count - first)
+        incidentCount[Int(v)] = 0
         version[Int(u)] &+= 1
         return error
     }
@@ -166,8 +185,8 @@ struct CollapseState {
     /// True when moving vertex `w` to `target` flips or folds (turns by more than ~78°) one
     /// of its faces that does not hold `other` (those vanish), or makes one degenerate.
     private func folds(moving w: Int32, keeping other: Int32, to target: SIMD3<Double>) -> Bool {
-        for f in incident[Int(w)] where faceAlive[Int(f)] {
-            let t = faces[Int(f)]
+        for k in incident(w) where faceAlive[Int(incidentPool[k])] {
+            let t = faces[Int(incidentPool[k])]
             guard !t.contains(other) else { continue }
             let a = vertices[Int(t.x)], b = vertices[Int(t.y)], c = vertices[Int(t.z)]
             let a2 = t.x == w ? target : a, b2 = t.y == w ? target : b, c2 = t.z == w ? target : c
