@@ -73,9 +73,8 @@ public struct HalfEdges: Sendable {
 
     /// Whether some edge is run by more than two faces (either way), scanned in parallel.
     public var hasEdgeOfMoreThanTwoFaces: Bool {
-        let rows = start.count - 1, runs = max(1, min(rows / 4096, 64))
-        return Parallel.map(iterations: runs) { run in
-            for u in Int32(run * rows / runs)..<Int32((run + 1) * rows / runs) {
+        inRunsOfRows { rows in
+            for u in rows {
                 for k in Int(start[Int(u)])..<Int(start[Int(u) + 1]) where count(from: u, to: end[k]) + count(from: end[k], to: u) > 2 {
                     return true
                 }
@@ -87,10 +86,9 @@ public struct HalfEdges: Sendable {
     /// The boundary half-edges (run by one face, none the other way) as (v, u) for each
     /// half-edge u → v, in the order of u and then of u's row; scanned in parallel.
     public var reversedBoundaryHalfEdges: [(Int32, Int32)] {
-        let rows = start.count - 1, runs = max(1, min(rows / 4096, 64))
-        return Parallel.map(iterations: runs) { run in
+        inRunsOfRows { rows in
             var list: [(Int32, Int32)] = []
-            for u in Int32(run * rows / runs)..<Int32((run + 1) * rows / runs) {
+            for u in rows {
                 for k in Int(start[Int(u)])..<Int(start[Int(u) + 1]) {
                     let v = end[k]
                     if count(from: u, to: v) == 1 && count(from: v, to: u) == 0 { list.append((v, u)) }
@@ -100,10 +98,16 @@ public struct HalfEdges: Sendable {
         }.flatMap { $0 }
     }
 
+    /// `body` over consecutive runs of start vertices (up to 64, of 4096 or more rows each)
+    /// on `Parallel`'s workers, the results in run order.
+    private func inRunsOfRows<T: Sendable>(_ body: @Sendable (Range<Int32>) -> T) -> [T] {
+        let rows = start.count - 1, runs = max(1, min(rows / 4096, 64))
+        return Parallel.map(iterations: runs) { run in body(Int32(run * rows / runs)..<Int32((run + 1) * rows / runs)) }
+    }
+
     @inline(__always)
     public func firstIndex(from u: Int32, to v: Int32) -> Int {
         for k in Int(start[Int(u)])..<Int(start[Int(u) + 1]) where end[k] == v { return k }
         return -1
     }
 }
-

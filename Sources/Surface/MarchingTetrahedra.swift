@@ -190,4 +190,3 @@ public enum MarchingTetrahedra {
         return out
     }
 }
-

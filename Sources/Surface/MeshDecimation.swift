@@ -39,16 +39,15 @@ extension TriangleMesh {
         let blocks = decimationBlocks(minimumFaces: blockwiseFrom)
         if blocks.count > 1 {
             let share = Double(targetFaces) / Double(faces.count)
-            let done = DecimatedBlocks(blocks.count)
             let locked = sharedVertices(blocks)
             seams = locked
             let mesh = self, q = quadric, b = onBorder
-            Parallel.perform(iterations: blocks.count) { k in
-                done.set(k, mesh.decimateBlock(blocks[k], quadric: q, onBorder: b, locked: locked,
-                                               targetFaces: Int(share * Double(blocks[k].count)), bound: bound))
+            let done = Parallel.map(iterations: blocks.count) { k in
+                mesh.decimateBlock(blocks[k], quadric: q, onBorder: b, locked: locked,
+                                   targetFaces: Int(share * Double(blocks[k].count)), bound: bound)
             }
             kept = []
-            for block in done.values {
+            for block in done {
                 kept += block.faces
                 for (v, p, qv) in block.moved { positions[Int(v)] = p; quadric[Int(v)] = qv }
                 report.maximumError = max(report.maximumError, block.maximumError)
@@ -201,13 +200,4 @@ struct DecimatedBlock: Sendable {
     var faces: [SIMD3<Int32>]
     var moved: [(Int32, SIMD3<Double>, Quadric)]
     var maximumError: Double
-}
-
-/// The blocks' results, filled in by parallel workers (each its own slot).
-final class DecimatedBlocks: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [DecimatedBlock?]
-    init(_ count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ k: Int, _ value: DecimatedBlock) { lock.lock(); slots[k] = value; lock.unlock() }
-    var values: [DecimatedBlock] { slots.map { $0! } }
 }
